@@ -1,0 +1,83 @@
+"""The k8slab exception hierarchy.
+
+Every error k8slab raises on purpose derives from :class:`K8sLabError`, so
+callers (the magics, the CLI, user code) can catch one type. Messages say what
+happened, where, and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class K8sLabError(Exception):
+    """Base class of every error k8slab raises on purpose."""
+
+
+class UsageError(K8sLabError):
+    """A command, flag or argument was used the wrong way."""
+
+
+class ManifestError(K8sLabError):
+    """A manifest could not be read or parsed (YAML syntax, missing fields)."""
+
+
+class TemplateError(ManifestError):
+    """A ``{{ name }}`` placeholder could not be substituted."""
+
+
+class ClusterError(K8sLabError):
+    """Something went wrong talking to, or managing, a cluster."""
+
+
+class ClusterUnreachableError(ClusterError):
+    """The API server did not answer, or no kubeconfig/context is usable."""
+
+
+class ContextGuardError(ClusterError):
+    """The current context is not a k8slab lab cluster and was not allowed."""
+
+
+class ApiError(ClusterError):
+    """The API server answered with an error status."""
+
+    def __init__(self, message: str, *, status: int | None = None, reason: str | None = None,
+                 causes: list[dict] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.causes = causes or []
+
+
+class NotFoundError(ApiError):
+    """The object or resource type does not exist (HTTP 404)."""
+
+
+class AlreadyExistsError(ApiError):
+    """The object already exists (HTTP 409, reason AlreadyExists)."""
+
+
+class ConflictError(ApiError):
+    """A write conflicted: a server-side apply field conflict or a stale resourceVersion (HTTP 409)."""
+
+
+class InvalidError(ApiError):
+    """The object failed validation (HTTP 422)."""
+
+
+class ForbiddenError(ApiError):
+    """The request was not allowed (HTTP 403)."""
+
+
+class WaitTimeoutError(K8sLabError):
+    """A wait or check did not reach its condition before the timeout."""
+
+
+class CheckFailedError(K8sLabError):
+    """A ``%k8s check`` condition did not hold."""
+
+
+class EngineError(ClusterError):
+    """The local engine (build, start, stop) failed."""
+
+
+class BuildError(EngineError):
+    """Building a pinned control-plane binary failed."""

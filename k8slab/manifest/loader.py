@@ -1,0 +1,247 @@
+"""Load Kubernetes objects from YAML text, files and directories, keeping where each came from."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from k8slab.errors import ManifestError
+from k8slab.manifest import template
+from k8slab.manifest.location import Location, snippet
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Manifest:
+    """One Kubernetes object to send, and where it was written.
+
+    Attributes:
+        obj: The object as a dict (after templating).
+        source: ``"cell"``, a file path, or ``"object"`` for dicts passed from Python.
+        doc: 1-based number of the YAML document in ``source``.
+        line: 1-based line where the object starts.
+        item: 1-based index inside a ``List`` document, else None.
+        lines: Field path (``spec.template.spec.containers[0].image``) -> line.
+    """
+
+    obj: dict
+    source: str = "object"
+    doc: int = 1
+    line: int = 0
+    item: int | None = None
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def where(self) -> str:
+        """Human location: ``document 2 (cell, line 5)``, ``document 1, item 3 (web.yaml, line 9)``."""
+        item = f", item {self.item}" if self.item else ""
+        line = f", line {self.line}" if self.line else ""
+        return f"document {self.doc}{item} ({self.source}{line})"
+
+    @property
+    def api_version(self) -> str:
+        return self.obj.get("apiVersion", "")
+
+    @property
+    def kind(self) -> str:
+        return self.obj.get("kind", "")
+
+    @property
+    def name(self) -> str:
+        return (self.obj.get("metadata") or {}).get("name", "")
+
+    @property
+    def namespace(self) -> str | None:
+        return (self.obj.get("metadata") or {}).get("namespace")
+
+    def field_line(self, path: str) -> int | None:
+        """Line of a field path as the API reports it, or of its closest written parent."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            if cut <= 0:
+                break
+            path = path[:cut]
+        return None
+
+
+def load_text(text: str, *, source: str = "cell", variables: Mapping | None = None) -> list[Manifest]:
+    """Parse one or more YAML documents (``---``), expanding ``List`` kinds.
+
+    Args:
+        text: YAML or JSON text.
+        source: Name used in error messages (``cell`` or a path).
+        variables: Values for ``{{ name }}`` placeholders; None means none are defined.
+
+    Returns:
+        One :class:`Manifest` per object, in order. Empty documents are skipped.
+
+    Raises:
+        ManifestError: YAML syntax error, or a document that is not a Kubernetes object.
+        TemplateError: A placeholder names an undefined variable or an unusable value.
+
+    Example:
+        >>> [m.name for m in load_text("kind: Pod\\napiVersion: v1\\nmetadata: {name: a}")]
+        ['a']
+    """
+    protected, placeholders = template.protect(text)
+    loader = yaml.SafeLoader(protected)
+    renderer = template.Renderer(text, placeholders, variables, source, loader) if placeholders else None
+    out: list[Manifest] = []
+    doc = 0
+    try:
+        while True:
+            doc += 1
+            try:
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
+            except yaml.MarkedYAMLError as exc:
+                raise _syntax_error(exc, text, source, doc) from None
+            if node is None:
+                continue
+            if renderer:
+                node = renderer.render(node, doc)
+            try:
+                data = loader.construct_document(node)
+            except yaml.MarkedYAMLError as exc:
+                raise _syntax_error(exc, text, source, doc) from None
+            if data is None:
+                continue
+            out.extend(_objects(data, node, text, source, doc))
+    finally:
+        loader.dispose()
+    return out
+
+
+def load_paths(paths: Iterable[str | os.PathLike], *, variables: Mapping | None = None) -> list[Manifest]:
+    """Load files and directories (their ``*.yaml``/``*.yml``/``*.json`` files, sorted, not recursive)."""
+    out: list[Manifest] = []
+    for path in paths:
+        p = Path(path).expanduser()
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix in SUFFIXES)
+            if not files:
+                raise ManifestError(f"{p}: the directory has no .yaml, .yml or .json files.")
+        elif p.is_file():
+            files = [p]
+        else:
+            raise ManifestError(f"{p}: no such file or directory (relative paths start at {Path.cwd()}).")
+        for f in files:
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ManifestError(f"{f}: cannot read it: {exc}") from None
+            out.extend(load_text(text, source=str(f), variables=variables))
+    return out
+
+
+def from_objects(objs: Mapping | Iterable[Mapping]) -> list[Manifest]:
+    """Wrap dicts passed from Python (one, or a list) as manifests, checking each is an object."""
+    if isinstance(objs, Mapping):
+        objs = [objs]
+    out = []
+    for i, obj in enumerate(objs, 1):
+        if not isinstance(obj, Mapping):
+            raise ManifestError(f"object {i} is a {type(obj).__name__}, not a dict with apiVersion and kind.")
+        out.extend(_objects(dict(obj), None, "", "object", i))
+    return out
+
+
+def _objects(data: object, node: yaml.Node | None, text: str, source: str, doc: int) -> list[Manifest]:
+    line = node.start_mark.line + 1 if node is not None else 0
+    where = Location(source, doc, line) if line else f"object {doc}"
+    if not isinstance(data, dict):
+        kind = "list" if isinstance(data, list) else type(data).__name__
+        raise ManifestError(f"{where}: expected a Kubernetes object (a mapping with apiVersion and kind),"
+                            f" found a {kind}.\n{snippet(text, line)}".rstrip())
+    lines = _field_lines(node) if node is not None else {}
+    kind = data.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in data:
+        items = data.get("items") or []
+        if not isinstance(items, list):
+            raise ManifestError(f"{where}: {kind}.items must be a list of objects.")
+        out = []
+        for i, item in enumerate(items, 1):
+            prefix = f"items[{i - 1}]"
+            sub = {k[len(prefix) + 1:]: v for k, v in lines.items() if k.startswith(prefix + ".")}
+            m = Manifest(item, source, doc, lines.get(prefix, line), i, sub)
+            _check(m, text)
+            out.append(m)
+        return out
+    m = Manifest(data, source, doc, line, None, lines)
+    _check(m, text)
+    return [m]
+
+
+def _check(m: Manifest, text: str) -> None:
+    if not isinstance(m.obj, dict):
+        raise ManifestError(f"{m.where}: expected a Kubernetes object, found a {type(m.obj).__name__}.")
+    missing = [k for k in ("apiVersion", "kind") if not m.obj.get(k)]
+    if missing:
+        have = f" (kind {m.kind})" if m.kind else ""
+        raise ManifestError((
+            f"{m.where}: the object{have} has no {' and no '.join(missing)}. Every object needs both,"
+            " e.g. `apiVersion: apps/v1` and `kind: Deployment` (%k8s api-resources lists them).\n"
+            + snippet(text, m.line)).rstrip())
+    for key in ("apiVersion", "kind"):
+        if not isinstance(m.obj[key], str):
+            raise ManifestError(f"{m.where}: {key} must be a string, found {m.obj[key]!r}.")
+    meta = m.obj.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        raise ManifestError(f"{m.where}: metadata must be a mapping, found {type(meta).__name__}.")
+    if not m.name and not (meta or {}).get("generateName"):
+        raise ManifestError(f"{m.where}: the {m.kind} has no metadata.name; apply needs a name"
+                            " (generateName works only with create).")
+
+
+def _field_lines(node: yaml.Node) -> dict[str, int]:
+    lines: dict[str, int] = {}
+
+    def walk(n: yaml.Node, path: str, depth: int) -> None:
+        if depth > 40:
+            return
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    sub = f"{path}.{k.value}" if path else str(k.value)
+                    lines[sub] = k.start_mark.line + 1
+                    walk(v, sub, depth + 1)
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                sub = f"{path}[{i}]"
+                lines[sub] = v.start_mark.line + 1
+                walk(v, sub, depth + 1)
+
+    walk(node, "", 0)
+    return lines
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str, doc: int) -> ManifestError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if mark is None:
+        return ManifestError(f"YAML syntax error in document {doc} ({source}): {problem}")
+    lines = text.splitlines()
+    line_no, column = mark.line + 1, mark.column + 1
+    if line_no > len(lines) or not lines[line_no - 1].strip():  # at the end: show the last written line
+        line_no = max((i for i, ln in enumerate(lines[:line_no], 1) if ln.strip()), default=1)
+        column = len(lines[line_no - 1]) + 1 if lines else 1
+        problem += " (the document ends before it is complete: an unclosed bracket or quote?)"
+    where = Location(source, doc, line_no, column)
+    message = f"YAML syntax error in {where}: {problem}"
+    if exc.context and exc.problem and exc.context_mark and exc.context_mark.line != mark.line:
+        message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+    message += "\n" + snippet(text, line_no, column)
+    line = lines[line_no - 1] if lines else ""
+    if "\t" in line[:column]:
+        message += "\nYAML does not allow tabs for indentation: use spaces."
+    elif "{{" in line:
+        message += "\n{{ }} placeholders take a Python name, e.g. {{ replicas }}."
+    return ManifestError(message)

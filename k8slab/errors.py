@@ -67,6 +67,26 @@ class ForbiddenError(ApiError):
     """The request was not allowed (HTTP 403)."""
 
 
+class BadRequestError(ApiError):
+    """The server refused a malformed request (HTTP 400)."""
+
+
+class UnauthorizedError(ApiError):
+    """The server rejected the kubeconfig's credentials (HTTP 401)."""
+
+
+class ExpiredError(ApiError):
+    """A list continue token or watch resourceVersion is too old (HTTP 410)."""
+
+
+class ServerError(ApiError):
+    """The API server failed internally or is unavailable (HTTP 5xx)."""
+
+
+class ApiTimeoutError(ClusterError):
+    """The API server did not answer within the request timeout."""
+
+
 class WaitTimeoutError(K8sLabError):
     """A wait or check did not reach its condition before the timeout."""
 

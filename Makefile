@@ -1,0 +1,42 @@
+# k8slab: the two commands of the README are `make lab` and `make test`.
+# Everything else here is a step they run; each step skips what is already done.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: venv build up lab test bench down doctor clean-venv
+
+venv: $(VENV)/.k8slab-installed
+
+$(VENV)/.k8slab-installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,lab]'
+	touch $@
+
+build: venv            ## build the local engine's binaries (cached in ~/.cache/k8slab)
+	$(BIN)/k8slab build
+
+up: build              ## start the lab cluster (reuses a healthy one)
+	$(BIN)/k8slab up
+
+lab: up                ## the main job: cluster up, JupyterLab on notebooks/
+	$(BIN)/k8slab lab
+
+test: up               ## the whole test suite: unit, cluster, magics, widgets, notebooks (nbval)
+	@rc=0; $(BIN)/pytest tests notebooks $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
+
+bench: up              ## benchmarks side by side with kubectl -> bench/results/latest.json
+	$(BIN)/python -m bench
+
+doctor: venv
+	$(BIN)/k8slab doctor
+
+down: venv
+	$(BIN)/k8slab down
+
+clean-venv:
+	rm -rf $(VENV)

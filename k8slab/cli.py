@@ -1,0 +1,129 @@
+"""The ``k8slab`` command: cluster lifecycle, builds, diagnostics and the lab."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import K8sLabError
+
+EPILOG = """examples:
+  k8slab up                      start the lab cluster (kind if Docker answers, else local)
+  export KUBECONFIG=$(k8slab kubeconfig)
+  k8slab status                  is it healthy? which processes, which nodes?
+  k8slab doctor                  check Go, binaries, Docker, kind, ports, stale state
+  k8slab lab                     cluster up, then JupyterLab on notebooks/
+  k8slab down                    stop everything and remove the cluster's state
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="k8slab", description="Kubernetes lab notebooks: the cluster.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    up = sub.add_parser("up", help="start the lab cluster (reuses a healthy one)")
+    up.add_argument("--engine", choices=("auto", "kwok", "kind"), default="auto",
+                    help="auto: kind when a Docker daemon answers, else kwok (default: auto)")
+    up.add_argument("--name", default="k8slab", help="cluster name (default: k8slab)")
+    up.add_argument("--workers", type=int, default=2, help="worker nodes (default: 2)")
+
+    down = sub.add_parser("down", help="stop the cluster and remove its state")
+    down.add_argument("--name", default="k8slab")
+
+    st = sub.add_parser("status", help="show the cluster's state, processes and nodes")
+    st.add_argument("--name", default="k8slab")
+
+    sub.add_parser("kubeconfig", help="print the path of k8slab's kubeconfig")
+
+    b = sub.add_parser("build", help="build the local engine's binaries (only what is missing)")
+    b.add_argument("--force", action="store_true", help="rebuild even cached binaries")
+    b.add_argument("binaries", nargs="*", help="only these (e.g. kube-apiserver kwok)")
+
+    d = sub.add_parser("doctor", help="check everything the lab needs, with fixes")
+    d.add_argument("--name", default="k8slab")
+
+    lab = sub.add_parser("lab", help="cluster up, then JupyterLab on notebooks/")
+    lab.add_argument("--engine", choices=("auto", "kwok", "kind"), default="auto")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--notebooks", default=None, help="notebook directory (default: ./notebooks)")
+    lab.add_argument("--no-browser", action="store_true")
+    return p
+
+
+def _lab(args) -> int:
+    from .engine import cluster
+
+    cluster.up(engine=args.engine)
+    jupyter = shutil.which("jupyter", path=os.path.dirname(sys.executable)) or shutil.which("jupyter")
+    if not jupyter:
+        print("error: JupyterLab is not installed; run: pip install 'k8slab[lab]'", file=sys.stderr)
+        return 1
+    nbdir = Path(args.notebooks or "notebooks")
+    if not nbdir.is_dir():
+        print(f"error: no notebook directory {nbdir}; run from the repo root or pass --notebooks",
+              file=sys.stderr)
+        return 1
+    cmd = [jupyter, "lab", f"--notebook-dir={nbdir}", "--ip=127.0.0.1", f"--port={args.port}"]
+    if args.no_browser:
+        cmd.append("--no-browser")
+    print("running: " + " ".join(cmd))
+    return subprocess.call(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "up":
+            from .engine import cluster
+
+            st = cluster.up(name=args.name, engine=args.engine, workers=args.workers)
+            return 0 if st.healthy else 1
+        if args.command == "down":
+            from .engine import cluster
+
+            removed = cluster.down(name=args.name)
+            print(f"cluster {args.name} removed" if removed else f"no cluster {args.name} to remove")
+            return 0
+        if args.command == "status":
+            from .engine import cluster
+
+            st = cluster.status(args.name)
+            print("\n".join(st.lines()))
+            return 0 if st.healthy else 1
+        if args.command == "kubeconfig":
+            from .engine import paths
+
+            print(paths.kubeconfig_path())
+            return 0
+        if args.command == "build":
+            from .engine import gobuild
+
+            gobuild.build(args.binaries or None, force=args.force)
+            return 0
+        if args.command == "doctor":
+            from .engine import doctor
+
+            checks = doctor.run(args.name)
+            for c in checks:
+                print(c.line())
+            failed = [c for c in checks if not c.ok and c.required]
+            print(f"{len(checks) - len(failed)} ok, {len(failed)} failed")
+            return 1 if failed else 0
+        if args.command == "lab":
+            return _lab(args)
+    except K8sLabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

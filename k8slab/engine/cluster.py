@@ -1,0 +1,109 @@
+"""Engine-independent cluster lifecycle: ``up``, ``down``, ``status``.
+
+``auto`` picks kind when a Docker daemon answers and kind is installed, else the
+local kwok engine. Which engine made a cluster is remembered in the state
+directory, so ``down`` and ``status`` need no ``--engine``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..errors import EngineError, UsageError
+from . import kind, kwok, paths
+from .model import ClusterStatus
+from .progress import fmt_duration
+
+ENGINES = ("auto", "kwok", "kind")
+DEFAULT_NAME = "k8slab"
+
+
+def _engine_file(name: str):
+    return paths.state_dir() / f"{name}.engine"
+
+
+def recorded_engine(name: str) -> str | None:
+    try:
+        return _engine_file(name).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def pick_engine(engine: str) -> str:
+    """Resolve ``auto`` to ``kind`` or ``kwok``."""
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    return "kind" if kind.usable()[0] else "kwok"
+
+
+def _module(engine: str):
+    return kind if engine == "kind" else kwok
+
+
+def status(name: str = DEFAULT_NAME, engine: str | None = None) -> ClusterStatus:
+    """The state of cluster ``name`` on its engine (recorded, else given, else kwok)."""
+    engine = engine if engine and engine != "auto" else (recorded_engine(name) or "kwok")
+    return _module(engine).status(name)
+
+
+def _check_name(name: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?", name):
+        raise UsageError(f"invalid cluster name {name!r}: use lower-case letters, digits and '-' "
+                         f"(at most 32 characters), e.g. --name k8slab")
+
+
+def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2,
+       echo: Callable[[str], None] = print) -> ClusterStatus:
+    """Start cluster ``name`` (or reuse it when healthy) and wait until every node is Ready."""
+    _check_name(name)
+    if not 0 <= workers <= 10:
+        raise UsageError(f"--workers {workers} is out of range: use 0 to 10")
+    started = time.monotonic()
+    recorded = recorded_engine(name)
+    chosen = pick_engine(engine)
+    if recorded and recorded != chosen and engine != "auto":
+        raise EngineError(f"cluster {name!r} already exists on the {recorded} engine; remove it "
+                          f"first (k8slab down --name {name}) or use --engine {recorded}")
+    chosen = recorded or chosen
+    mod = _module(chosen)
+    st = mod.status(name)
+    if st.state == "running":
+        want = workers + 1
+        if len(st.nodes) != want:
+            echo(f"note: cluster {name} is running with {len(st.nodes)} nodes "
+                 f"(asked for {want}); recreate it to change: k8slab down && k8slab up")
+        echo(f"cluster {name} is already running ({chosen} engine); reusing it")
+        return st
+    if st.state != "absent":
+        echo(f"cluster {name} is {st.state}: {st.problem}; recreating it")
+        mod.delete(name, echo=echo)
+    _engine_file(name).parent.mkdir(parents=True, exist_ok=True)
+    _engine_file(name).write_text(chosen)
+    try:
+        mod.create(name, workers, echo=echo)
+    except BaseException:
+        # nothing half-started is left behind: stop what was started, forget the cluster
+        try:
+            mod.delete(name, echo=lambda _line: None)
+        finally:
+            _engine_file(name).unlink(missing_ok=True)
+        raise
+    st = mod.status(name)
+    echo(f"cluster {name} is up ({chosen} engine, {len(st.nodes)} nodes Ready) "
+         f"in {fmt_duration(time.monotonic() - started)}")
+    echo(f"kubeconfig: {st.kubeconfig}  context: {st.context}")
+    return st
+
+
+def down(name: str = DEFAULT_NAME, echo: Callable[[str], None] = print) -> bool:
+    """Stop cluster ``name`` and remove its state; False when there was nothing to remove."""
+    _check_name(name)
+    engine = recorded_engine(name) or "kwok"
+    removed = _module(engine).delete(name, echo=echo)
+    _engine_file(name).unlink(missing_ok=True)
+    return removed

@@ -1,0 +1,106 @@
+"""``k8slab doctor``: every precondition of the lab, each with a verdict and a fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+from . import gobuild, kind, paths, versions
+from .cluster import DEFAULT_NAME, recorded_engine, status
+
+
+@dataclasses.dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("FAIL" if self.required else "warn")
+        text = f"[{mark}] {self.name}: {self.detail}"
+        if not self.ok and self.fix:
+            text += f"\n       fix: {self.fix}"
+        return text
+
+
+def _check_go() -> Check:
+    need = ".".join(map(str, versions.GO_MIN))
+    ver = gobuild.go_version()
+    if ver is None:
+        return Check("go", False, f"not found on PATH (Go {need}+ builds the engine)",
+                     "install Go from https://go.dev/doc/install")
+    have = ".".join(map(str, ver))
+    if ver[:2] < versions.GO_MIN:
+        return Check("go", False, f"Go {have} is older than {need}",
+                     f"upgrade Go, or: GOTOOLCHAIN=go{need}.0+auto k8slab build")
+    return Check("go", True, f"Go {have}")
+
+
+def _check_binaries() -> list[Check]:
+    out = []
+    for comp in gobuild.components():
+        for name in comp.packages:
+            problem = gobuild.cached_problem(comp, name)
+            out.append(Check(f"binary {name} {comp.version}", problem is None,
+                             problem or str(comp.binary(name)),
+                             "k8slab build" + (" --force" if problem and problem != "missing" else "")))
+    stages = gobuild.stage_root()
+    out.append(Check("KWOK default stages", (stages / "pod").is_dir(), str(stages), "k8slab build"))
+    return out
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) != 0
+
+
+def _check_cluster(name: str) -> list[Check]:
+    st = status(name)
+    checks = [Check(f"cluster {name}", st.state in ("running", "absent"),
+                    f"{st.state} ({st.engine} engine)" + (f": {st.problem}" if st.problem else ""),
+                    st.fix(), required=st.state != "absent")]
+    if st.state == "absent":
+        checks[0].detail += " - not started yet"
+        checks[0].ok = False
+        checks[0].required = False
+    if st.state in ("stopped", "broken") and st.server:
+        url = urlparse(st.server)
+        if url.port and not _port_free(url.hostname or "127.0.0.1", url.port) and not st.api_ok:
+            checks.append(Check("api port", False,
+                                f"{url.port} is taken by another process while the cluster is down",
+                                f"free the port (ss -ltnp 'sport = :{url.port}'), then "
+                                f"k8slab down && k8slab up"))
+    kc = paths.kubeconfig_path()
+    home_kc = Path.home() / ".kube" / "config"
+    safe = kc.resolve() != home_kc.resolve()
+    checks.append(Check("kubeconfig", safe, f"{kc} (k8slab's own file)" if safe else
+                        f"{kc} is your ~/.kube/config", "unset K8SLAB_KUBECONFIG"))
+    return checks
+
+
+def run(name: str = DEFAULT_NAME) -> list[Check]:
+    """All checks, in the order they matter."""
+    checks = [_check_go(), *_check_binaries()]
+    docker_ok, docker_why = kind.docker_available()
+    checks.append(Check("docker", docker_ok, docker_why,
+                        "only the kind engine needs Docker; the local engine works without it",
+                        required=False))
+    kind_ok, kind_why = kind.kind_available()
+    checks.append(Check("kind", kind_ok, kind_why,
+                        "only needed for --engine kind: go install sigs.k8s.io/kind@latest",
+                        required=False))
+    checks += _check_cluster(name)
+    engine = recorded_engine(name)
+    if engine:
+        checks.append(Check("engine", True, f"cluster {name} was made by the {engine} engine"))
+    checks.append(Check("cache", True, f"builds in {paths.cache_dir()}, state in {paths.state_dir()}"))
+    if os.environ.get("KUBECONFIG"):
+        checks.append(Check("KUBECONFIG", True, f"set to {os.environ['KUBECONFIG']}; the magics "
+                            f"still use k8slab's own kubeconfig first", required=False))
+    return checks

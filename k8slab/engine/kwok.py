@@ -1,0 +1,331 @@
+"""The Docker-less engine: a real control plane driven by ``kwokctl --runtime binary``.
+
+kube-apiserver, etcd, kube-controller-manager and kube-scheduler are the
+upstream programs built by :mod:`k8slab.engine.gobuild`; KWOK's controller plays
+every kubelet. k8slab adds what kind would give a learner: nodes named as kind
+names them, the ``standard`` StorageClass with a provisioner, and pod stages
+(including the crash loop of a failing command).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from ..errors import EngineError
+from . import gobuild, paths, stages, versions
+from .model import ClusterStatus
+from .progress import Ticker
+
+# kind's defaults, so addresses look alike on both engines
+SERVICE_CIDR = "10.96.0.0/16"
+POD_CIDR = "10.244.{index}.0/24"
+NODE_IP = "172.18.0.{host}"
+COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+              "kwok-controller")
+
+
+def workdir() -> Path:
+    """KWOK's work directory (``$KWOK_WORKDIR``) under k8slab's state directory."""
+    return paths.state_dir() / "kwok"
+
+
+def cluster_dir(name: str) -> Path:
+    return workdir() / "clusters" / name
+
+
+def context_name(name: str) -> str:
+    """The kubeconfig context of a local-engine cluster: ``kwok-<name>``."""
+    return f"kwok-{name}"
+
+
+def provisioner_pidfile(name: str) -> Path:
+    return paths.state_dir() / f"{name}-provisioner.pid"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["KWOK_WORKDIR"] = str(workdir())
+    # kwokctl calls kubectl for its health checks: give it ours, never a download
+    kube_bin = gobuild.component("kubernetes").bin_dir
+    env["PATH"] = f"{kube_bin}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def kwokctl(args: list[str], *, name: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run kwokctl against cluster ``name`` with k8slab's work dir and kubeconfig."""
+    cmd = [str(gobuild.binary("kwokctl")), "--name", name, *args]
+    try:
+        return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise EngineError(f"kwokctl {' '.join(args)} did not finish within {timeout:.0f}s; "
+                          f"logs: {cluster_dir(name) / 'logs'}") from exc
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def kwokctl_config() -> list[dict]:
+    """The kwokctl configuration documents: options, component patches and stages."""
+    b = gobuild.binary
+    options = {
+        "runtime": "binary",
+        "bindAddress": "127.0.0.1",
+        "kubeApiserverBinary": str(b("kube-apiserver")),
+        "kubeControllerManagerBinary": str(b("kube-controller-manager")),
+        "kubeSchedulerBinary": str(b("kube-scheduler")),
+        "kubectlBinary": str(b("kubectl")),
+        "kwokControllerBinary": str(b("kwok")),
+        "etcdBinary": str(b("etcd")),
+        "kubeVersion": versions.KUBERNETES,
+        "etcdVersion": versions.ETCD.lstrip("v"),
+        "kwokVersion": versions.KWOK,
+    }
+    conf = {
+        "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+        "kind": "KwokctlConfiguration",
+        "options": options,
+        "componentsPatches": [
+            {"name": "kube-apiserver",
+             "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR}]},
+            {"name": "kube-controller-manager",
+             "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR}]},
+        ],
+    }
+    return [conf, *stages.all_stages(gobuild.stage_root())]
+
+
+def node_objects(name: str, workers: int) -> list[dict]:
+    """Node objects named as kind names them: ``<name>-control-plane``, ``<name>-worker``, ..."""
+    names = [f"{name}-control-plane"] + [f"{name}-worker{i if i > 1 else ''}"
+                                         for i in range(1, workers + 1)]
+    nodes = []
+    for index, node in enumerate(names):
+        labels = {
+            "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": node,
+            "kubernetes.io/os": "linux",
+        }
+        spec: dict = {"podCIDR": POD_CIDR.format(index=index),
+                      "podCIDRs": [POD_CIDR.format(index=index)],
+                      "providerID": f"kwok://{node}"}
+        if index == 0:
+            labels["node-role.kubernetes.io/control-plane"] = ""
+            labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
+            if workers:
+                spec["taints"] = [{"key": "node-role.kubernetes.io/control-plane",
+                                   "effect": "NoSchedule"}]
+        nodes.append({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": node, "labels": labels,
+                         "annotations": {"kwok.x-k8s.io/node": "fake",
+                                         "k8slab.dev/engine": "kwok"}},
+            "spec": spec,
+            "status": {
+                "addresses": [{"type": "InternalIP", "address": NODE_IP.format(host=index + 2)},
+                              {"type": "Hostname", "address": node}],
+                "allocatable": {"cpu": "8", "memory": "16Gi", "pods": "110",
+                                "ephemeral-storage": "100Gi"},
+                "capacity": {"cpu": "8", "memory": "16Gi", "pods": "110",
+                             "ephemeral-storage": "100Gi"},
+                "nodeInfo": {
+                    "architecture": "amd64", "operatingSystem": "linux",
+                    "kubeletVersion": versions.KUBERNETES,
+                    "kubeProxyVersion": versions.KUBERNETES,
+                    "containerRuntimeVersion": f"kwok://{versions.KWOK}",
+                    "kernelVersion": "simulated", "osImage": f"KWOK {versions.KWOK} simulated node",
+                    "bootID": "", "machineID": "", "systemUUID": "",
+                },
+            },
+        })
+    return nodes
+
+
+STORAGE_CLASS = {
+    "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+    "metadata": {"name": "standard",
+                 "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+    "provisioner": "rancher.io/local-path",
+    "reclaimPolicy": "Delete",
+    "volumeBindingMode": "WaitForFirstConsumer",
+}
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie still answers kill(0); treat it as gone
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def processes(name: str) -> dict[str, int | None]:
+    """Component -> PID if running, None if its PID file names a dead process or is missing."""
+    pids_dir = cluster_dir(name) / "pids"
+    out: dict[str, int | None] = {}
+    for comp in COMPONENTS:
+        pid = _read_pid(pids_dir / f"{comp}.pid")
+        out[comp] = pid if pid and _pid_alive(pid) else None
+    pid = _read_pid(provisioner_pidfile(name))
+    out["k8slab-provisioner"] = pid if pid and _pid_alive(pid) else None
+    return out
+
+
+def exists(name: str) -> bool:
+    return (cluster_dir(name) / "kwok.yaml").exists()
+
+
+def status(name: str) -> ClusterStatus:
+    """Inspect a local-engine cluster without changing anything."""
+    from .health import api_health, node_readiness
+
+    st = ClusterStatus(name=name, engine="kwok", context=context_name(name),
+                       kubeconfig=str(paths.kubeconfig_path()))
+    if not exists(name):
+        st.state = "absent"
+        return st
+    st.processes = processes(name)
+    alive = [c for c, pid in st.processes.items() if pid]
+    if not alive:
+        st.state = "stopped"
+        st.problem = "no component is running (the machine restarted, or the processes were killed)"
+        return st
+    st.server, st.api_ok, err = api_health(st.kubeconfig, st.context)
+    dead = [c for c, pid in st.processes.items() if not pid]
+    if dead:
+        st.state = "broken"
+        st.problem = "not running: " + ", ".join(dead)
+        return st
+    if not st.api_ok:
+        st.state = "broken"
+        st.problem = f"the API server does not answer: {err}"
+        return st
+    st.nodes = node_readiness(st.kubeconfig, st.context)
+    not_ready = [n for n, ok in st.nodes.items() if not ok]
+    if not st.nodes:
+        st.state = "starting"
+        st.problem = "no nodes registered yet"
+    elif not_ready:
+        st.state = "starting"
+        st.problem = "nodes not Ready: " + ", ".join(not_ready)
+    else:
+        st.state = "running"
+    return st
+
+
+def _start_provisioner(name: str) -> int:
+    log = cluster_dir(name) / "logs" / "k8slab-provisioner.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "k8slab.engine.provisioner",
+             "--kubeconfig", str(paths.kubeconfig_path()), "--context", context_name(name)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True)
+    provisioner_pidfile(name).write_text(str(proc.pid))
+    return proc.pid
+
+
+def _kill_pid(pid: int, timeout: float = 10) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None:
+    """Create and start a fresh cluster (the caller has checked none exists)."""
+    from .health import apply_objects, wait_ready
+
+    missing = gobuild.missing()
+    if missing:
+        gobuild.build(echo=echo)
+    paths.state_dir().mkdir(parents=True, exist_ok=True)
+    config = paths.state_dir() / f"{name}.kwokctl.yaml"
+    config.write_text(yaml.safe_dump_all(kwokctl_config(), sort_keys=False))
+    kubeconfig = paths.kubeconfig_path()
+    with Ticker(echo, f"starting control plane ({versions.KUBERNETES}, etcd {versions.ETCD}, "
+                      f"kwok {versions.KWOK})", interval=15):
+        proc = kwokctl(["--config", str(config), "create", "cluster",
+                        "--kubeconfig", str(kubeconfig), "--timeout", "180s", "--wait", "0s"],
+                       name=name, timeout=300)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-12:])
+            _cleanup(name)
+            raise EngineError(f"kwokctl could not create cluster {name!r}:\n{tail}\n"
+                              f"Logs: {cluster_dir(name) / 'logs'}. Check: k8slab doctor")
+    with Ticker(echo, f"registering nodes {name}-control-plane + {workers} workers, "
+                      f"StorageClass standard", interval=15):
+        ctx = context_name(name)
+        apply_objects(str(kubeconfig), ctx, node_objects(name, workers) + [STORAGE_CLASS])
+        _start_provisioner(name)
+        wait_ready(str(kubeconfig), ctx, nodes=workers + 1, timeout=120)
+
+
+def _cleanup(name: str) -> None:
+    """Stop every process of the cluster and remove its state, whatever state it is in."""
+    kwokctl(["delete", "cluster", "--kubeconfig", str(paths.kubeconfig_path())], name=name,
+            timeout=120)
+    for comp, pid in processes(name).items():
+        if pid:
+            _kill_pid(pid)
+    provisioner_pidfile(name).unlink(missing_ok=True)
+    shutil.rmtree(cluster_dir(name), ignore_errors=True)
+    (paths.state_dir() / f"{name}.kwokctl.yaml").unlink(missing_ok=True)
+
+
+def delete(name: str, echo: Callable[[str], None] = print) -> bool:
+    """Stop and remove a cluster; return False when there was none."""
+    if not exists(name) and not any(processes(name).values()):
+        return False
+    with Ticker(echo, f"deleting cluster {name}", interval=15):
+        _cleanup(name)
+    return True
+
+
+def stop_component(name: str, component: str) -> None:
+    """Stop one control-plane component (tests use it to simulate an outage)."""
+    proc = kwokctl(["stop", "component", component], name=name, timeout=60)
+    if proc.returncode != 0:
+        raise EngineError(f"could not stop {component}: {proc.stderr.strip()}")
+
+
+def start_component(name: str, component: str) -> None:
+    """Start one control-plane component again."""
+    proc = kwokctl(["start", "component", component], name=name, timeout=120)
+    if proc.returncode != 0:
+        raise EngineError(f"could not start {component}: {proc.stderr.strip()}")

@@ -1,0 +1,230 @@
+"""``k8slab.get``: list or read objects, printed as kubectl prints them.
+
+The default and ``wide`` outputs use the API server's Table form, so the
+columns are kubectl's own for every kind (CRDs included).
+"""
+
+from __future__ import annotations
+
+from ..client import session as _session
+from ..errors import UsageError
+from . import output as out
+from .jsonpath import JSONPath, relaxed
+from .secrets import mask_secret
+from .table import K8sTable, age, make_table
+
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+CHUNK_SIZE = 500
+FORMATS = ("custom-columns", "json", "jsonpath", "name", "wide", "yaml")
+
+
+def split_type_names(type_: str, names: tuple[str, ...]) -> tuple[str, list[str]]:
+    """``("deploy/web",)`` or ``("deploy", "web", "api")`` → ``("deploy", ["web", …])``."""
+    if not type_ or not type_.strip():
+        raise UsageError("A resource type is required, e.g. %k8s get pods")
+    pairs = [type_] + list(names) if "/" in type_ else None
+    if pairs is None:
+        if any("/" in n for n in names):
+            raise UsageError("Give either TYPE NAME… or TYPE/NAME…, not both (e.g. get deploy web, get deploy/web).")
+        return type_.strip(), [n for n in names]
+    types, objs = set(), []
+    for p in pairs:
+        t, sep, n = p.partition("/")
+        if not sep or not t or not n:
+            raise UsageError(f"{p!r} is not TYPE/NAME; use TYPE/NAME for every argument (e.g. deploy/web).")
+        types.add(t.lower())
+        objs.append(n)
+    if len(types) > 1:
+        raise UsageError(f"One resource type at a time; got {', '.join(sorted(types))}.")
+    return pairs[0].split("/", 1)[0], objs
+
+
+def parse_output(output: str | None) -> tuple[str | None, str | None]:
+    """``"jsonpath={.x}"`` → ``("jsonpath", "{.x}")``; validates the format name."""
+    if output is None or output == "":
+        return None, None
+    fmt, sep, arg = output.partition("=")
+    fmt = fmt.strip()
+    if fmt not in FORMATS:
+        raise UsageError(f'unable to match a printer suitable for the output format "{output}", '
+                         f"allowed formats are: {','.join(FORMATS)}")
+    if fmt in ("jsonpath", "custom-columns"):
+        if not arg:
+            raise UsageError(f"-o {fmt} needs a template, e.g. -o {fmt}="
+                             + ("'{.items[*].metadata.name}'" if fmt == "jsonpath" else "NAME:.metadata.name"))
+        return fmt, arg
+    if sep:
+        raise UsageError(f"-o {fmt} takes no argument")
+    return fmt, None
+
+
+def _empty_message(namespaced: bool, namespace: str | None) -> str:
+    return f"No resources found in {namespace} namespace." if namespaced and namespace else "No resources found"
+
+
+def _sort_key(value):
+    if value is None:
+        return (0, 0, "")
+    if isinstance(value, bool):
+        return (1, int(value), "")
+    if isinstance(value, (int, float)):
+        return (1, value, "")
+    return (2, 0, str(value))
+
+
+def _sort(objects: list, sort_by: str, get_obj=lambda o: o) -> list:
+    jp = JSONPath(relaxed(sort_by))
+    def key(o):
+        vals = jp.values(get_obj(o) or {})
+        return _sort_key(vals[0] if vals else None)
+    return sorted(objects, key=key)
+
+
+def _fetch_table(s, info, namespace, names, query, *, full_objects: bool):
+    q = dict(query)
+    q["includeObject"] = "Object" if full_objects else "Metadata"
+    pages = []
+    if names:
+        for n in names:
+            pages.append(s.request("GET", s.path(info, namespace, n), query={"includeObject": q["includeObject"]},
+                                   accept=TABLE_ACCEPT))
+    else:
+        q["limit"] = CHUNK_SIZE
+        path = s.path(info, namespace)
+        while True:
+            page = s.request("GET", path, query=q, accept=TABLE_ACCEPT)
+            pages.append(page)
+            cont = (page.get("metadata") or {}).get("continue")
+            if not cont:
+                break
+            q["continue"] = cont
+    return pages
+
+
+def _fetch_objects(s, info, namespace, names, query) -> list[dict]:
+    items: list[dict] = []
+    if names:
+        return [s.request("GET", s.path(info, namespace, n)) for n in names]
+    q = dict(query)
+    q["limit"] = CHUNK_SIZE
+    path = s.path(info, namespace)
+    while True:
+        page = s.request("GET", path, query=q)
+        for it in page.get("items") or []:
+            it.setdefault("apiVersion", info.api_version)
+            it.setdefault("kind", info.kind)
+            # put apiVersion/kind first, as kubectl prints them
+            items.append({"apiVersion": it.pop("apiVersion"), "kind": it.pop("kind"), **it})
+        cont = (page.get("metadata") or {}).get("continue")
+        if not cont:
+            return items
+        q["continue"] = cont
+
+
+def _labels_text(meta: dict) -> str:
+    labels = (meta or {}).get("labels") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
+
+
+def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message) -> K8sTable:
+    first = pages[0] if pages else {}
+    defs = first.get("columnDefinitions") or []
+    keep = [i for i, c in enumerate(defs) if wide or not c.get("priority")]
+    columns = [defs[i]["name"].upper() for i in keep]
+    age_idx = [j for j, i in enumerate(keep) if defs[i]["name"] == "Age"]
+    rows_in = [r for p in pages for r in (p.get("rows") or [])]
+    if sort_by:
+        rows_in = _sort(rows_in, sort_by, lambda r: r.get("object"))
+    rows, objects = [], []
+    for r in rows_in:
+        cells = r.get("cells") or []
+        obj = r.get("object") or {}
+        meta = obj.get("metadata") or {}
+        row = [cells[i] if i < len(cells) else None for i in keep]
+        for j in age_idx:
+            if meta.get("creationTimestamp"):
+                row[j] = age(meta["creationTimestamp"])
+        if all_namespaces:
+            row.insert(0, meta.get("namespace", ""))
+        if show_labels:
+            row.append(_labels_text(meta))
+        rows.append(row)
+        objects.append(obj)
+    if all_namespaces:
+        columns.insert(0, "NAMESPACE")
+    if show_labels:
+        columns.append("LABELS")
+    return make_table(columns, rows, empty_message=empty_message, objects=objects)
+
+
+def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bool = False,
+        selector: str | None = None, field_selector: str | None = None, output: str | None = None,
+        show_labels: bool = False, sort_by: str | None = None, show_secrets: bool = False,
+        show_managed_fields: bool = False):
+    """List objects of one type, or read some by name, like ``kubectl get``.
+
+    Args:
+        type: a kubectl type name (``pods``, ``po``, ``deploy``, ``deployments.apps``),
+            or ``TYPE/NAME``.
+        *names: object names (or more ``TYPE/NAME`` of the same type).
+        namespace: defaults to the session's namespace (``k8slab.use``).
+        all_namespaces: list across namespaces (adds a ``NAMESPACE`` column).
+        selector: label selector, e.g. ``app=web,tier!=db``.
+        field_selector: field selector, e.g. ``status.phase=Running``.
+        output: ``None``/``"wide"`` (a table), ``yaml``, ``json``, ``name``,
+            ``jsonpath=TEMPLATE``, ``custom-columns=SPEC``.
+        show_labels: add a ``LABELS`` column.
+        sort_by: a JSONPath (``.metadata.name``, ``{.status.startTime}``) to sort by.
+        show_secrets: show Secret values in yaml/json instead of masking them.
+        show_managed_fields: keep ``metadata.managedFields`` in yaml/json.
+
+    Returns:
+        A :class:`~k8slab.api.table.K8sTable` (a ``pandas.DataFrame``) for
+        table and custom-columns output, else a
+        :class:`~k8slab.api.output.TextResult` (``str``) whose ``.data`` holds
+        the objects.
+
+    Example:
+        >>> pods = k8slab.get("pods", namespace="lab-01")  # doctest: +SKIP
+        >>> k8slab.get("deploy/web", output="jsonpath={.spec.replicas}")  # doctest: +SKIP
+    """
+    type_, obj_names = split_type_names(type, names)
+    fmt, arg = parse_output(output)
+    if obj_names and selector:
+        raise UsageError("Names cannot be combined with a label selector (-l); give one or the other.")
+    if obj_names and all_namespaces:
+        raise UsageError("Names cannot be combined with --all-namespaces (-A); give a namespace with -n.")
+    s = _session.current()
+    info = s.resolve(type_)
+    ns = None
+    if info.namespaced and not all_namespaces:
+        ns = namespace or s.namespace
+    query = {"labelSelector": selector, "fieldSelector": field_selector}
+    empty_msg = _empty_message(info.namespaced and not all_namespaces, ns)
+
+    if fmt in (None, "wide"):
+        pages = _fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by))
+        return _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
+                      show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg)
+
+    items = _fetch_objects(s, info, ns, obj_names, query)
+    if sort_by:
+        items = _sort(items, sort_by)
+    if not show_managed_fields:
+        items = [out.strip_managed_fields(i) for i in items]
+    if not show_secrets:
+        items = [mask_secret(i) for i in items]
+    single = len(obj_names) == 1
+    data = items[0] if single else out.as_list(items)
+    if fmt == "yaml":
+        return out.TextResult(out.to_yaml(data), data)
+    if fmt == "json":
+        return out.TextResult(out.to_json(data) + "\n", data)
+    if fmt == "name":
+        lines = [f"{info.name_prefix}/{i['metadata']['name']}" for i in items]
+        return out.TextResult("\n".join(lines) if lines else empty_msg, lines)
+    if fmt == "jsonpath":
+        return out.TextResult(JSONPath(arg).render(data), data)
+    cols = out.parse_custom_columns(arg)
+    rows = [out.custom_column_cells(i, cols) for i in items]
+    return make_table([h for h, _ in cols], rows, empty_message=empty_msg, objects=items)

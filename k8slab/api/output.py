@@ -1,0 +1,102 @@
+"""Printed forms of API objects: YAML, JSON, ``-o name``, custom columns, plain text results."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import UsageError
+from .jsonpath import JSONPath, format_value, relaxed
+
+
+class TextResult(str):
+    """Text printed as is in a notebook (no quotes), with the data it came from in ``.data``."""
+
+    data: object = None
+
+    def __new__(cls, text: str, data=None):
+        self = super().__new__(cls, text)
+        self.data = data
+        return self
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
+
+
+def _yaml_dumper():
+    import yaml
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def str_rep(dumper, value):
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, str_rep)
+    return Dumper
+
+
+_DUMPER = None
+
+
+def to_yaml(obj) -> str:
+    """YAML like kubectl's: sorted keys, block style, multi-line strings as ``|`` blocks."""
+    global _DUMPER
+    import yaml
+
+    if _DUMPER is None:
+        _DUMPER = _yaml_dumper()
+    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=True, default_flow_style=False,
+                     allow_unicode=True, width=1 << 20)
+
+
+def to_json(obj) -> str:
+    """JSON like kubectl's: four-space indent, the server's key order."""
+    return json.dumps(obj, indent=4, ensure_ascii=False)
+
+
+def strip_managed_fields(obj):
+    """Drop ``metadata.managedFields`` (kubectl hides them unless ``--show-managed-fields``)."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("items"), list):
+            return {**obj, "items": [strip_managed_fields(o) for o in obj["items"]]}
+        meta = obj.get("metadata")
+        if isinstance(meta, dict) and "managedFields" in meta:
+            meta = {k: v for k, v in meta.items() if k != "managedFields"}
+            return {**obj, "metadata": meta}
+    return obj
+
+
+def as_list(items: list[dict]) -> dict:
+    """kubectl's ``List`` wrapper for several objects."""
+    return {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
+
+
+def parse_custom_columns(spec: str) -> list[tuple[str, JSONPath]]:
+    """``NAME:.metadata.name,IMAGE:.spec.containers[*].image`` → ``[(header, JSONPath)]``."""
+    cols = []
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        header, sep, expr = part.partition(":")
+        if not sep or not header.strip() or not expr.strip():
+            raise UsageError(f"custom-columns: {part!r} is not HEADER:JSONPATH "
+                             "(e.g. -o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image)")
+        cols.append((header.strip(), JSONPath(relaxed(expr))))
+    if not cols:
+        raise UsageError("custom-columns needs at least one HEADER:JSONPATH column")
+    return cols
+
+
+def custom_column_cells(obj: dict, cols: list[tuple[str, JSONPath]]) -> list[str]:
+    """One row of custom columns: several values joined by ``,``, a missing one ``<none>``."""
+    row = []
+    for _, jp in cols:
+        vals = jp.values(obj)
+        row.append(",".join(format_value(v) for v in vals) if vals else "<none>")
+    return row

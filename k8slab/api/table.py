@@ -1,0 +1,164 @@
+"""Tables as kubectl prints them: AGE formatting, text/HTML rendering, a DataFrame type.
+
+:class:`K8sTable` is a ``pandas.DataFrame`` whose text and HTML forms look
+like kubectl's output (upper-case headers, no index, left-aligned, at most
+:data:`MAX_ROWS` rows then "… N more rows"), so notebook outputs stay stable.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+
+import pandas as pd
+
+MAX_ROWS = 60  # rows shown by repr; the DataFrame always holds every row
+
+
+def human_duration(seconds: float) -> str:
+    """Format an age like kubectl (apimachinery ``duration.HumanDuration``): ``5s``, ``3m2s``, ``2d4h``."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        sec = s % 60
+        return f"{minutes}m" if sec == 0 else f"{minutes}m{sec}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+def parse_time(ts: str | None) -> datetime | None:
+    """Parse an RFC 3339 timestamp as the API writes it (``2026-11-26T01:02:03Z``)."""
+    if not ts:
+        return None
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def age(ts: str | None, now: datetime | None = None) -> str:
+    """kubectl's AGE of a timestamp; ``<unknown>`` when there is none."""
+    t = parse_time(ts)
+    if t is None:
+        return "<unknown>"
+    now = now or datetime.now(timezone.utc)
+    return human_duration((now - t).total_seconds())
+
+
+def cell_text(value) -> str:
+    """A cell as kubectl prints it (``None`` is empty, bools lower-case)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def render_text(columns: list[str], rows: list[list], *, max_rows: int | None = MAX_ROWS,
+                total: int | None = None) -> str:
+    """Columns padded with three spaces like kubectl's tabwriter; truncated with a note."""
+    total = len(rows) if total is None else total
+    shown = rows if max_rows is None or len(rows) <= max_rows else rows[:max_rows]
+    cells = [[cell_text(v) for v in r] for r in shown]
+    widths = [len(c) for c in columns]
+    for r in cells:
+        for i, v in enumerate(r):
+            widths[i] = max(widths[i], len(v))
+    lines = []
+    for r in [list(columns)] + cells:
+        parts = [v.ljust(widths[i]) if i < len(r) - 1 else v for i, v in enumerate(r)]
+        lines.append("   ".join(parts).rstrip())
+    if total > len(shown):
+        lines.append(f"… {total - len(shown)} more rows")
+    return "\n".join(lines)
+
+
+def render_html(columns: list[str], rows: list[list], *, max_rows: int | None = MAX_ROWS,
+                total: int | None = None) -> str:
+    """A plain, left-aligned HTML table without index, truncated with a note."""
+    total = len(rows) if total is None else total
+    shown = rows if max_rows is None or len(rows) <= max_rows else rows[:max_rows]
+    style = "text-align:left;font-family:monospace;white-space:pre"
+    out = ['<table class="k8slab-table">', "<thead><tr>"]
+    out += [f'<th style="{style}">{html.escape(c)}</th>' for c in columns]
+    out.append("</tr></thead><tbody>")
+    for r in shown:
+        out.append("<tr>" + "".join(f'<td style="{style}">{html.escape(cell_text(v))}</td>' for v in r)
+                   + "</tr>")
+    out.append("</tbody></table>")
+    if total > len(shown):
+        out.append(f"<p>… {total - len(shown)} more rows</p>")
+    return "".join(out)
+
+
+class K8sTable(pd.DataFrame):
+    """A ``DataFrame`` of kubectl-style rows that prints like kubectl.
+
+    Attributes:
+        empty_message: shown instead of an empty table (kubectl's "No resources found…").
+        objects: the API objects (or their metadata) behind each row, when kept.
+    """
+
+    _metadata = ["empty_message", "objects"]
+
+    @property
+    def _constructor(self):
+        return K8sTable
+
+    def _rows(self) -> list[list]:
+        return self.astype(object).where(self.notna(), None).values.tolist()
+
+    def to_text(self, max_rows: int | None = MAX_ROWS) -> str:
+        """The kubectl-style text (all rows with ``max_rows=None``)."""
+        if len(self) == 0 and getattr(self, "empty_message", None):
+            return self.empty_message
+        return render_text([str(c) for c in self.columns], self._rows(), max_rows=max_rows)
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(self.to_text())
+
+    def _repr_html_(self) -> str:
+        if len(self) == 0 and getattr(self, "empty_message", None):
+            return f"<pre>{html.escape(self.empty_message)}</pre>"
+        return render_html([str(c) for c in self.columns], self._rows())
+
+    def _repr_latex_(self):  # keep nbconvert/LaTeX from showing a different form
+        return None
+
+
+def make_table(columns: list[str], rows: list[list], *, empty_message: str | None = None,
+               objects: list | None = None) -> K8sTable:
+    """Build a :class:`K8sTable` from column names and row cells."""
+    df = K8sTable(rows, columns=columns) if rows else K8sTable(columns=columns)
+    df.empty_message = empty_message
+    df.objects = objects
+    return df

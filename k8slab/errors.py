@@ -101,3 +101,11 @@ class EngineError(ClusterError):
 
 class BuildError(EngineError):
     """Building a pinned control-plane binary failed."""
+
+
+class ApplyError(K8sLabError):
+    """One or more objects of an apply failed; the message lists each one (see ``.failures``)."""
+
+    def __init__(self, message: str, failures: list | None = None):
+        super().__init__(message)
+        self.failures = failures or []

@@ -1,0 +1,41 @@
+"""``k8slab.api_resources``: the resource types the server serves, as ``kubectl api-resources``."""
+
+from __future__ import annotations
+
+from ..client import session as _session
+from .table import K8sTable, make_table
+
+
+def api_resources(*, namespaced: bool | None = None, api_group: str | None = None, verbs: list[str] | None = None,
+                  output: str | None = None, refresh: bool = False) -> K8sTable:
+    """Served resource types (preferred versions), sorted by group then name.
+
+    Args:
+        namespaced: only namespaced (``True``) or cluster-scoped (``False``) types.
+        api_group: only this group (``""`` for the core group).
+        verbs: only types supporting all these verbs, e.g. ``["list", "watch"]``.
+        output: ``None``, ``"wide"`` (adds VERBS and CATEGORIES) or ``"name"``.
+        refresh: re-read discovery first (after installing a CRD).
+
+    Returns:
+        A :class:`K8sTable` with kubectl's columns ``NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND``.
+    """
+    s = _session.current()
+    res = [r for r in s.index(refresh=refresh).resources if r.preferred]
+    if namespaced is not None:
+        res = [r for r in res if r.namespaced == namespaced]
+    if api_group is not None:
+        res = [r for r in res if r.group == api_group]
+    if verbs:
+        res = [r for r in res if set(verbs) <= set(r.verbs)]
+    res.sort(key=lambda r: (r.group, r.plural))
+    if output == "name":
+        return make_table(["NAME"], [[r.full_name] for r in res], empty_message="No resources found")
+    cols = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    rows = [[r.plural, ",".join(r.short_names), r.api_version, "true" if r.namespaced else "false", r.kind]
+            for r in res]
+    if output == "wide":
+        cols += ["VERBS", "CATEGORIES"]
+        for row, r in zip(rows, res):
+            row += ["[" + " ".join(r.verbs) + "]", ",".join(r.categories)]
+    return make_table(cols, rows, empty_message="No resources found", objects=res)

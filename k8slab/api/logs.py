@@ -1,0 +1,65 @@
+"""``k8slab.logs``: a pod's container logs."""
+
+from __future__ import annotations
+
+from ..client import session as _session
+from ..errors import ApiError, BadRequestError, NotFoundError, UsageError
+from .output import TextResult
+
+_NO_LOGS_HINT = ("The node's kubelet did not serve logs. On the kwok lab cluster pods do not really run "
+                 "(kwok fakes the kubelet), so there are no logs to read: use a kind lab cluster for real "
+                 "container logs.")
+
+
+def _pod_for(s, target: str, namespace: str) -> str:
+    """A pod name for ``target``: ``NAME``, ``pod/NAME``, or ``TYPE/NAME`` of a workload (its first pod)."""
+    t, sep, name = target.partition("/")
+    if not sep:
+        return target
+    info = s.resolve(t)
+    if info.kind == "Pod":
+        return name
+    obj = s.request("GET", s.path(info, namespace, name))
+    labels = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels")
+    if not labels:
+        raise UsageError(f"{target}: cannot find its pods (no spec.selector.matchLabels); give a pod name.")
+    sel = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    pods = s.request("GET", f"/api/v1/namespaces/{namespace}/pods", query={"labelSelector": sel})
+    names = sorted(p["metadata"]["name"] for p in pods.get("items") or [])
+    if not names:
+        raise NotFoundError(f"{target} has no pods (selector {sel}).", status=404, reason="NotFound")
+    return names[0]
+
+
+def logs(pod: str, *, container: str | None = None, namespace: str | None = None, tail: int | None = None,
+         previous: bool = False, timestamps: bool = False, since_seconds: int | None = None) -> TextResult:
+    """A container's logs, like ``kubectl logs``.
+
+    Args:
+        pod: a pod name, ``pod/NAME``, or ``deploy/NAME`` (its first pod, by name).
+        container: the container (required when the pod has several).
+        namespace: defaults to the session's namespace.
+        tail: only the last ``tail`` lines.
+        previous: the previous, terminated instance of the container.
+        timestamps: prefix each line with its timestamp.
+        since_seconds: only lines newer than this many seconds.
+
+    Returns:
+        The log text as a :class:`TextResult`.
+    """
+    if tail is not None and tail < 0:
+        tail = None  # kubectl's --tail=-1 means all lines
+    s = _session.current()
+    ns = namespace or s.namespace
+    name = _pod_for(s, pod, ns)
+    q = {"container": container, "tailLines": tail, "previous": previous or None,
+         "timestamps": timestamps or None, "sinceSeconds": since_seconds}
+    try:
+        text = s.request_text("GET", f"/api/v1/namespaces/{ns}/pods/{name}/log", query=q)
+    except BadRequestError as e:
+        raise  # e.g. "a container name must be specified for pod x, choose one of: [a b]"
+    except NotFoundError:
+        raise
+    except ApiError as e:
+        raise type(e)(f"{e}\n{_NO_LOGS_HINT}", status=e.status, reason=e.reason, causes=e.causes) from e
+    return TextResult(text, text)

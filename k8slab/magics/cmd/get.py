@@ -1,0 +1,34 @@
+"""``%k8s get``: a thin parser over :func:`k8slab.get`."""
+
+from __future__ import annotations
+
+from ..parser import CmdParser, add_namespace_flags
+
+
+def build_parser() -> CmdParser:
+    p = CmdParser("get", description="List objects as a table (a DataFrame) or print them.",
+                  epilog="Examples:\n  %k8s get pods\n  pods = %k8s get po -A -o wide\n"
+                         "  %k8s get deploy/web -o yaml\n  %k8s get pods -l app=web --show-labels\n"
+                         "  %k8s get pods -o jsonpath='{.items[*].metadata.name}'\n"
+                         "  %k8s get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName\n"
+                         "  %k8s get pods --sort-by=.metadata.creationTimestamp")
+    p.add_argument("type", metavar="TYPE[/NAME]", help="pods, po, deploy, svc, deployments.apps, …")
+    p.add_argument("names", nargs="*", default=[], metavar="NAME")
+    add_namespace_flags(p)
+    p.add_argument("-l", "--selector", help="label selector, e.g. app=web,tier!=db")
+    p.add_argument("--field-selector", help="field selector, e.g. status.phase=Running")
+    p.add_argument("-o", "--output", help="wide|yaml|json|name|jsonpath=TEMPLATE|custom-columns=SPEC")
+    p.add_argument("--show-labels", action="store_true", help="add a LABELS column")
+    p.add_argument("--sort-by", help="JSONPath to sort by, e.g. .metadata.name")
+    p.add_argument("--show-secrets", action="store_true", help="do not mask Secret values")
+    p.add_argument("--show-managed-fields", action="store_true", help="keep metadata.managedFields")
+    return p
+
+
+def run(args, cell, shell):
+    from ...api.get import get
+
+    return get(args.type, *args.names, namespace=args.namespace, all_namespaces=args.all_namespaces,
+               selector=args.selector, field_selector=args.field_selector, output=args.output,
+               show_labels=args.show_labels, sort_by=args.sort_by, show_secrets=args.show_secrets,
+               show_managed_fields=args.show_managed_fields)

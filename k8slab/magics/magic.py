@@ -1,0 +1,121 @@
+"""The ``K8sMagics`` class: parse the line, dispatch to ``cmd/<verb>.py``, show errors briefly."""
+
+from __future__ import annotations
+
+import shlex
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from traitlets import Int, Unicode, observe
+
+from .parser import HelpShown
+from .verbs import module_for, parser_for
+
+
+@magics_class
+class K8sMagics(Magics):
+    """kubectl-like verbs in notebook cells, over the public API (``k8slab.get`` …)."""
+
+    namespace = Unicode(None, allow_none=True,
+                        help="Default namespace of %k8s commands (like %k8s use --namespace).").tag(config=True)
+    max_rows = Int(60, help="Rows a table shows before '… N more rows'.").tag(config=True)
+
+    def __init__(self, shell=None, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        self._namespace_pending = self.namespace is not None
+
+    @observe("namespace")
+    def _namespace_changed(self, change) -> None:
+        self._namespace_pending = True
+
+    @observe("max_rows")
+    def _max_rows_changed(self, change) -> None:
+        from ..api import table
+
+        table.MAX_ROWS = change["new"]
+
+    def _apply_config(self) -> None:
+        if self._namespace_pending:
+            from ..client.session import use
+
+            use(namespace=self.namespace or None)
+            self._namespace_pending = False
+
+    @no_var_expand
+    @line_cell_magic
+    def k8s(self, line: str, cell: str | None = None):
+        """kubectl-like commands for notebooks; each returns Python data.
+
+        Usage: ``%k8s VERB [ARGS…]`` or, for YAML in the cell, ``%%k8s apply [FLAGS]``.
+        ``{var}``/``$var`` are not expanded (YAML needs them); ``apply`` offers
+        ``{{ name }}`` substitution from the notebook's variables instead.
+
+        Verbs: apply, get, describe, delete, events, logs, scale, rollout, wait,
+        check, explain, api-resources, tree, use, help. ``%k8s help VERB`` shows
+        a verb's flags.
+
+        Examples::
+
+            %k8s get pods                      # a DataFrame, like kubectl get pods
+            pods = %k8s get pods -n lab-01 -o wide
+            %k8s get deploy/web -o yaml
+            %k8s get pods -A -l app=web --sort-by=.metadata.name
+            %k8s get pods -o jsonpath='{.items[*].metadata.name}'
+            %k8s describe pod/web-7d4b9c
+            %k8s logs web-7d4b9c -c app --tail 20
+            %k8s events deploy/web
+            %k8s tree deploy/web
+            %k8s explain deployment.spec.strategy
+            %k8s use --namespace lab-01
+
+            %%k8s apply --wait
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: demo}
+            data: {greeting: hello}
+        """
+        try:
+            argv = shlex.split(line, posix=True)
+        except ValueError as e:
+            raise UsageError(f"%k8s: cannot split the line ({e}); check the quotes.") from None
+        if not argv:
+            argv = ["help"]
+        verb, rest = argv[0], argv[1:]
+        if verb in ("-h", "--help"):
+            verb, rest = "help", []
+        module = module_for(verb)
+        try:
+            args = parser_for(verb).parse_args(rest)
+        except HelpShown:
+            return None
+        from ..errors import K8sLabError
+
+        try:
+            self._apply_config()
+            return module.run(args, cell, self.shell)
+        except K8sLabError as e:
+            raise UsageError(str(e)) from None
+
+
+def register(ipython) -> None:
+    """Register the magics and the completer on ``ipython``."""
+    magics = K8sMagics(shell=ipython)
+    ipython.register_magics(magics)
+    from .complete import k8s_completer
+
+    for key in ("%k8s", "%%k8s", "k8s"):
+        ipython.set_hook("complete_command", k8s_completer, str_key=key)
+
+
+def unregister(ipython) -> None:
+    """Remove the magics and close the cluster connections."""
+    import sys
+
+    mm = ipython.magics_manager
+    for kind in ("line", "cell"):
+        mm.magics[kind].pop("k8s", None)
+    mm.registry.pop("K8sMagics", None)
+
+    mod = sys.modules.get("k8slab.client.session")
+    if mod is not None:
+        mod.reset()

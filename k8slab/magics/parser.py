@@ -1,0 +1,57 @@
+"""``argparse`` for magics: errors become IPython ``UsageError`` with the verb's usage."""
+
+from __future__ import annotations
+
+import argparse
+
+from IPython.core.error import UsageError
+
+
+class HelpShown(Exception):
+    """``-h`` printed the help; the command has nothing more to do."""
+
+
+class CmdParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` for one ``%k8s`` verb.
+
+    A bad flag or argument raises :class:`IPython.core.error.UsageError`
+    (shown without a traceback) carrying the verb's usage line; ``-h`` prints
+    the help and stops the command.
+    """
+
+    def __init__(self, verb: str, description: str = "", epilog: str | None = None, **kwargs):
+        super().__init__(prog=f"%k8s {verb}", description=description, epilog=epilog,
+                         formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
+                         **kwargs)
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().rstrip()}\n"
+                         f"(more: %k8s help {self.prog.split()[-1]})")
+
+    def exit(self, status: int = 0, message: str | None = None):
+        if status:
+            raise UsageError(message or f"{self.prog}: error")
+        if message:
+            print(message)
+        raise HelpShown()
+
+
+def add_namespace_flags(p: CmdParser, all_namespaces: bool = True) -> None:
+    """``-n/--namespace`` and, optionally, ``-A/--all-namespaces``."""
+    p.add_argument("-n", "--namespace", help="namespace (default: the session's, see %%k8s use)")
+    if all_namespaces:
+        p.add_argument("-A", "--all-namespaces", action="store_true", help="across all namespaces")
+
+
+def parse_duration(text: str) -> float:
+    """``30s``, ``2m``, ``1h``, ``1m30s`` or plain seconds → seconds."""
+    import re
+
+    t = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", t):
+        return float(t)
+    m = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?", t)
+    if not t or not m:
+        raise UsageError(f"{text!r} is not a duration; use e.g. 30s, 2m, 1h")
+    h, mi, s = m.groups()
+    return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)

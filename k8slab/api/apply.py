@@ -1,0 +1,456 @@
+"""``k8slab.apply``: server-side apply of YAML documents, all or nothing.
+
+Every object is first sent as a server dry run (``dryRun=All``); if any fails,
+nothing is applied and every failure is reported together. Namespaces and
+CustomResourceDefinitions declared in the same apply go first, and objects that
+need them are checked once they exist (if that check fails, the Namespaces and
+CRDs this apply created are deleted again).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from k8slab.api import diff as _diff
+from k8slab.api.targets import Lines, label, session
+from k8slab.errors import ApiError, ApplyError, K8sLabError, ManifestError, NotFoundError, UsageError
+from k8slab.manifest import Manifest, from_objects, load_paths, load_text
+
+FIELD_MANAGER = "k8slab"
+APPLY_PATCH = "application/apply-patch+yaml"
+DEFAULT_WAIT = 120.0
+_FIRST = ("Namespace", "CustomResourceDefinition")
+_NS_MISSING = re.compile(r'namespaces "([^"]+)" not found')
+
+
+@dataclass
+class AppliedObject:
+    """What an apply did to one object; ``str()`` is kubectl's line."""
+
+    label: str
+    action: str
+    namespace: str | None = None
+    object: dict | None = None
+    dry_run: bool = False
+    diff: str = ""
+    note: str = ""
+    manifest: Manifest | None = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        line = f"{self.label} {self.action}"
+        if self.dry_run:
+            line += " (server dry run)"
+        return line + (f" ({self.note})" if self.note else "")
+
+
+class ApplyResult(Lines):
+    """The objects an apply created/configured/left unchanged/pruned, one kubectl line each.
+
+    Iterate it for :class:`AppliedObject` entries; ``.objects`` holds the API
+    server's answers, ``.diff`` the diff text (``diff=True``).
+    """
+
+    def __init__(self, items: list[AppliedObject], *, diff_mode: bool = False):
+        super().__init__(items, [i.object for i in items if i.object is not None])
+        self.diff_mode = diff_mode
+
+    @property
+    def diff(self) -> str:
+        return "\n".join(i.diff for i in self if i.diff)
+
+    def __str__(self) -> str:
+        if not self.diff_mode:
+            return "\n".join(str(i) for i in self)
+        changed = [i for i in self if i.diff]
+        summary = (f"{len(changed)} of {len(self)} objects would change; nothing was applied."
+                   if changed else f"No changes: all {len(self)} objects match the cluster.")
+        return (self.diff + "\n\n" + summary) if changed else summary
+
+
+@dataclass
+class _Plan:
+    m: Manifest
+    info: object = None
+    namespace: str | None = None
+    body: dict = field(default_factory=dict)
+    live: dict | None = None
+    answer: dict | None = None
+    deferred: str = ""
+    error: str = ""
+
+    @property
+    def label(self) -> str:
+        return label(self.info, self.m.name) if self.info else f"{self.m.kind.lower()}/{self.m.name}"
+
+    @property
+    def key(self) -> tuple:
+        group = self.m.api_version.rpartition("/")[0]
+        return (group, self.m.kind, self.namespace, self.m.name)
+
+
+def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, files=None,
+          namespace: str | None = None, dry_run: bool = False, diff: bool = False,
+          wait: bool | float = False, force_conflicts: bool = False, prune: bool = False,
+          selector: str | None = None, context_vars: Mapping | None = None,
+          progress=None) -> ApplyResult:
+    """Apply YAML documents (or dicts, or files) with server-side apply, all or nothing.
+
+    Args:
+        text_or_objs: YAML text with one or more documents (``---``, ``List`` kinds), or
+            an object dict, or a list of them.
+        files: Paths of files or directories (``*.yaml``/``*.yml``/``*.json``, sorted).
+        namespace: Namespace for namespaced objects that do not set one (default: the
+            session's). An object that sets a different one is an error, as in kubectl.
+        dry_run: Only a server dry run; lines end with ``(server dry run)``.
+        diff: Show what would change against the live objects, without applying.
+        wait: Block until every object is ready (``True``: up to 120 s; a number: seconds).
+        force_conflicts: Take over fields another field manager owns.
+        prune: Delete objects of the applied kinds, in the applied namespaces, that match
+            ``selector`` and are no longer declared.
+        selector: Label selector for ``prune`` (required with it).
+        context_vars: Values for ``{{ name }}`` placeholders (default: the IPython user
+            namespace when there is one).
+        progress: ``callable(str)`` for the ``wait`` progress line.
+
+    Returns:
+        An :class:`ApplyResult` (prints as ``deployment.apps/web created`` lines).
+
+    Raises:
+        ManifestError, TemplateError: The YAML could not be read; nothing was sent.
+        ApplyError: Some objects failed the dry run (all are listed); nothing was applied.
+        WaitTimeoutError: ``wait`` ran out; names what is not ready and why.
+
+    Example:
+        >>> k8slab.apply(open("web.yaml").read(), namespace="lab-01", wait=60)  # doctest: +SKIP
+        deployment.apps/web created
+        service/web created
+    """
+    if prune and not selector:
+        raise UsageError("--prune needs a label selector (-l app=web): only objects with it are pruned.")
+    manifests = _load(text_or_objs, files, context_vars)
+    sess = session()
+    crds = _declared_crds(manifests)
+    plans = [_plan(sess, m, namespace, crds) for m in manifests]
+    _check_duplicates(plans)
+    declared_ns = {p.m.name for p in plans if p.m.kind == "Namespace" and not p.error}
+    for p in plans:
+        if not p.error and not p.deferred:
+            _dry_run(sess, p, force_conflicts, declared_ns)
+    _raise_failures([p for p in plans if p.error], len(plans), applied=[])
+
+    if dry_run or diff:
+        items = [_preview(p, diff) for p in plans]
+        if prune:
+            items += _prune(sess, plans, selector, dry_run=True)
+        return ApplyResult(items, diff_mode=diff)
+
+    items = _apply_all(sess, plans, force_conflicts)
+    if prune:
+        items += _prune(sess, plans, selector, dry_run=False)
+    result = ApplyResult(items)
+    if wait:
+        from k8slab.api.wait import wait_ready
+
+        timeout = DEFAULT_WAIT if wait is True else float(wait)
+        wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
+                   done=str(result))
+    return result
+
+
+def _load(text_or_objs, files, context_vars) -> list[Manifest]:
+    if context_vars is None:
+        context_vars = _ipython_namespace()
+    out: list[Manifest] = []
+    if isinstance(text_or_objs, str):
+        out += load_text(text_or_objs, source="cell", variables=context_vars)
+    elif text_or_objs is not None:
+        out += from_objects(text_or_objs)
+    if files:
+        out += load_paths([files] if isinstance(files, str) else files, variables=context_vars)
+    if not out:
+        raise ManifestError("Nothing to apply: no YAML documents were given (the cell or files are empty).")
+    return out
+
+
+def _ipython_namespace() -> Mapping | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else None
+
+
+def _declared_crds(manifests: list[Manifest]) -> dict[tuple[str, str], Manifest]:
+    """(group, kind) -> the CRD manifest declaring it, for kinds a CRD of this apply adds."""
+    out = {}
+    for m in manifests:
+        if m.kind == "CustomResourceDefinition" and isinstance(m.obj.get("spec"), dict):
+            spec = m.obj["spec"]
+            kind = (spec.get("names") or {}).get("kind")
+            if kind:
+                out[(spec.get("group", ""), kind)] = m
+    return out
+
+
+def _plan(sess, m: Manifest, namespace: str | None, crds: dict) -> _Plan:
+    p = _Plan(m, body=json.loads(json.dumps(m.obj)))  # a deep copy that is plain JSON
+    try:
+        p.info = sess.resolve_kind(m.api_version, m.kind)
+    except NotFoundError as exc:
+        crd = crds.get((m.api_version.rpartition("/")[0], m.kind))
+        if crd is None:
+            p.error = _strip_prefix(str(exc))
+            return p
+        p.deferred = f"its CustomResourceDefinition {crd.name} is created by this apply"
+        if (crd.obj["spec"].get("scope") or "Namespaced") == "Namespaced":
+            p.namespace = m.namespace or namespace or sess.namespace
+            p.body.setdefault("metadata", {})["namespace"] = p.namespace
+        return p
+    except ApiError as exc:
+        p.error = _strip_prefix(str(exc))
+        return p
+    _set_namespace(sess, p, namespace)
+    return p
+
+
+def _set_namespace(sess, p: _Plan, namespace: str | None) -> None:
+    meta = p.body.setdefault("metadata", {})
+    if not p.info.namespaced:
+        meta.pop("namespace", None)
+        p.namespace = None
+        return
+    own = p.m.namespace
+    if own and namespace and own != namespace:
+        p.error = (f'the object sets namespace "{own}" but -n/namespace= is "{namespace}": '
+                   f'remove one, or make them the same.')
+        return
+    p.namespace = own or namespace or sess.namespace
+    meta["namespace"] = p.namespace
+
+
+def _check_duplicates(plans: list[_Plan]) -> None:
+    seen: dict[tuple, _Plan] = {}
+    for p in plans:
+        if p.error:
+            continue
+        if p.key in seen:
+            first = seen[p.key]
+            raise ManifestError(f"{p.m.where}: {p.m.kind} {p.m.name!r} is declared twice (first in"
+                                f" {first.m.where}); nothing was applied. Keep one of them.")
+        seen[p.key] = p
+
+
+def _query(dry: bool, force: bool) -> dict:
+    return {"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict", "force": True if force else None,
+            "dryRun": "All" if dry else None}
+
+
+def _send(sess, p: _Plan, *, dry: bool, force: bool) -> dict:
+    path = sess.path(p.info, p.namespace, p.m.name)
+    return sess.request("PATCH", path, query=_query(dry, force), body=json.dumps(p.body),
+                        content_type=APPLY_PATCH)
+
+
+def _get_live(sess, p: _Plan) -> dict | None:
+    try:
+        return sess.request("GET", sess.path(p.info, p.namespace, p.m.name))
+    except NotFoundError:
+        return None
+
+
+def _dry_run(sess, p: _Plan, force: bool, declared_ns: set[str]) -> None:
+    try:
+        p.live = _get_live(sess, p)
+        p.answer = _send(sess, p, dry=True, force=force)
+    except ApiError as exc:
+        missing = _missing_namespace(exc)
+        if missing and missing in declared_ns:
+            p.deferred = f'namespace "{missing}" is created by this apply'
+            return
+        p.error = explain(exc, p.m, p.info, p.namespace)
+
+
+def _missing_namespace(exc: ApiError) -> str | None:
+    if getattr(exc, "status", None) != 404:
+        return None
+    found = _NS_MISSING.search(str(exc))
+    return found.group(1) if found else None
+
+
+def _preview(p: _Plan, with_diff: bool) -> AppliedObject:
+    if p.deferred:
+        return AppliedObject(p.label, "created", p.namespace, None, dry_run=True, manifest=p.m,
+                             note=f"not checked: {p.deferred}",
+                             diff=_diff.render(None, p.body, p.label) if with_diff else "")
+    action = "created" if p.live is None else ("configured" if _diff.changed(p.live, p.answer) else "unchanged")
+    return AppliedObject(p.label, action, p.namespace, p.answer, dry_run=True, manifest=p.m,
+                         diff=_diff.render(p.live, p.answer, p.label) if with_diff else "")
+
+
+def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
+    first = [p for p in plans if p.m.kind in _FIRST and p.info is not None]
+    done: dict[int, AppliedObject] = {}
+    created_first: list[_Plan] = []
+    for p in first:
+        done[id(p)] = _apply_one(sess, p, force, plans, done)
+        if done[id(p)].action == "created":
+            created_first.append(p)
+    if any(p.m.kind == "CustomResourceDefinition" for p in first):
+        _wait_established(sess, [p for p in first if p.m.kind == "CustomResourceDefinition"])
+    deferred = [p for p in plans if p.deferred]
+    if deferred:
+        for p in deferred:
+            p.deferred = ""
+            if p.info is None:
+                _recheck_kind(sess, p)
+            if not p.error:
+                _dry_run(sess, p, force, set())
+        failed = [p for p in deferred if p.error]
+        if failed:
+            _rollback(sess, created_first)
+            _raise_failures(failed, len(plans), applied=[],
+                            note="The Namespaces/CRDs this apply created were deleted again.")
+    for p in plans:
+        if id(p) not in done:
+            done[id(p)] = _apply_one(sess, p, force, plans, done)
+    return [done[id(p)] for p in plans]
+
+
+def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> AppliedObject:
+    try:
+        answer = _send(sess, p, dry=False, force=force)
+    except ApiError as exc:  # the dry run passed, so something changed meanwhile
+        p.error = explain(exc, p.m, p.info, p.namespace)
+        applied = [str(done[id(q)]) for q in plans if id(q) in done]
+        _raise_failures([p], len(plans), applied=applied)
+    before = (p.live or {}).get("metadata", {}).get("resourceVersion")
+    after = (answer.get("metadata") or {}).get("resourceVersion")
+    action = "created" if p.live is None else ("unchanged" if before == after else "configured")
+    return AppliedObject(p.label, action, p.namespace, answer, manifest=p.m)
+
+
+def _recheck_kind(sess, p: _Plan) -> None:
+    try:
+        p.info = sess.resolve_kind(p.m.api_version, p.m.kind)
+    except ApiError as exc:
+        p.error = _strip_prefix(str(exc))
+        return
+    if not p.info.namespaced:
+        p.body.get("metadata", {}).pop("namespace", None)
+        p.namespace = None
+
+
+def _wait_established(sess, crds: list[_Plan], timeout: float = 30.0) -> None:
+    from k8slab.api.wait import wait_ready
+
+    wait_ready([(p.info, None, p.m.name) for p in crds], timeout=timeout)
+    sess.index(refresh=True)
+
+
+def _rollback(sess, created: list[_Plan]) -> None:
+    for p in reversed(created):
+        try:
+            sess.request("DELETE", sess.path(p.info, p.namespace, p.m.name),
+                         query={"propagationPolicy": "Background"})
+        except ApiError:
+            pass
+
+
+def _prune(sess, plans: list[_Plan], selector: str, *, dry_run: bool) -> list[AppliedObject]:
+    keep = {(p.info.group, p.info.kind, p.namespace, p.m.name) for p in plans if p.info}
+    scopes: dict[tuple, tuple] = {}
+    for p in plans:
+        if p.info is not None:
+            scopes[(p.info.group, p.info.plural, p.namespace)] = (p.info, p.namespace)
+    out = []
+    for info, ns in scopes.values():
+        listing = sess.request("GET", sess.path(info, ns), query={"labelSelector": selector})
+        for item in listing.get("items") or []:
+            meta = item.get("metadata") or {}
+            if (info.group, info.kind, ns, meta.get("name")) in keep:
+                continue
+            if any(ref.get("controller") for ref in meta.get("ownerReferences") or []):
+                continue  # made by a controller (a ReplicaSet's pods): not ours to prune
+            sess.request("DELETE", sess.path(info, ns, meta["name"]),
+                         query={"propagationPolicy": "Background", "dryRun": "All" if dry_run else None})
+            out.append(AppliedObject(label(info, meta["name"]), "pruned", ns, item, dry_run=dry_run))
+    return out
+
+
+def _raise_failures(failed: list[_Plan], total: int, *, applied: list[str], note: str = "") -> None:
+    if not failed:
+        return
+    if applied:
+        head = (f"Applying stopped at {failed[0].m.where}; these were applied before it:\n  "
+                + "\n  ".join(applied))
+    elif total == 1:
+        head = "Nothing was applied:"
+    else:
+        head = f"Nothing was applied: {len(failed)} of {total} objects failed the server dry run."
+    blocks = []
+    for p in failed:
+        what = f'{p.m.kind} "{p.m.name}"' if p.m.name else p.m.kind
+        body = "\n".join("  " + line for line in p.error.splitlines())
+        blocks.append(f"{p.m.where}: {what}:\n{body}")
+    raise ApplyError("\n".join([head, *blocks] + ([note] if note else [])), failures=failed)
+
+
+def _strip_prefix(message: str) -> str:
+    return re.sub(r"^Error from server \([A-Za-z]+\): ", "", message)
+
+
+def explain(exc: K8sLabError, m: Manifest, info=None, namespace: str | None = None) -> str:
+    """Why the API server refused ``m``, one problem per line, with field lines and the next step."""
+    status = getattr(exc, "status", None)
+    causes = getattr(exc, "causes", None) or []
+    missing = _missing_namespace(exc) if isinstance(exc, ApiError) else None
+    if missing:
+        return (f'namespace "{missing}" does not exist. Create it first, e.g. add this document'
+                " before the others:\n  apiVersion: v1\n  kind: Namespace\n  metadata:\n"
+                f"    name: {missing}\n"
+                f"or run: k8slab.apply({{'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {{'name': '{missing}'}}}})")
+    if status == 409 and causes and any(c.get("reason") == "FieldManagerConflict" for c in causes):
+        return _conflict(causes, m)
+    lines = []
+    if causes:
+        for c in causes:
+            fld = (c.get("field") or "").lstrip(".")
+            msg = c.get("message") or c.get("reason") or ""
+            where = m.field_line(fld) if fld else None
+            at = f" (line {where})" if where and m.line else ""
+            lines.append(f"{fld}{at}: {msg}" if fld else msg)
+            if "field is immutable" in msg:
+                kind = info.name_prefix if info else m.kind.lower()
+                lines.append(f"  {fld or 'this field'} cannot be changed on an existing {m.kind}: delete it"
+                             f" and apply again (%k8s delete {kind}/{m.name}{' -n ' + namespace if namespace else ''}).")
+        return "\n".join(lines)
+    text = _strip_prefix(str(exc)).split("\n")[0]
+    strict = re.search(r"failed to create typed patch object \([^)]*\): (.*)$", text)
+    if strict:  # fieldValidation=Strict on apply: ".spec.replica: field not declared in schema"
+        parts = []
+        for piece in strict.group(1).split(", ."):
+            piece = piece if piece.startswith(".") else "." + piece
+            fld, _, msg = piece.lstrip(".").partition(": ")
+            where = m.field_line(fld)
+            parts.append(f"{fld}{f' (line {where})' if where and m.line else ''}: {msg}"
+                         + (" (a typo? see %k8s explain " + m.kind.lower() + ")" if "not declared" in msg else ""))
+        return "\n".join(parts)
+    return _strip_prefix(str(exc))
+
+
+def _conflict(causes: list[dict], m: Manifest) -> str:
+    by_manager: dict[str, list[str]] = {}
+    for c in causes:
+        found = re.search(r'conflict with "([^"]+)"', c.get("message") or "")
+        manager = found.group(1) if found else "another field manager"
+        fld = (c.get("field") or "").lstrip(".")
+        where = m.field_line(fld)
+        by_manager.setdefault(manager, []).append(fld + (f" (line {where})" if where and m.line else ""))
+    lines = [f'field manager "{mgr}" owns: {", ".join(fields)}' for mgr, fields in by_manager.items()]
+    lines.append("These fields were last set by someone else (e.g. kubectl, %k8s scale). To take them over,"
+                 " apply again with --force-conflicts (force_conflicts=True), or leave them out of the YAML.")
+    return "Apply conflict: " + "\n".join(lines)

@@ -1,0 +1,67 @@
+"""``k8slab.scale``: set the replicas of Deployments, ReplicaSets, StatefulSets (the ``scale`` subresource)."""
+
+from __future__ import annotations
+
+from k8slab.api.targets import Lines, parse, session
+from k8slab.errors import ConflictError, K8sLabError, UsageError
+
+FIELD_MANAGER = "k8slab-scale"
+
+
+def scale(*targets: str, replicas: int, current_replicas: int | None = None,
+          namespace: str | None = None, wait: bool | float = False) -> Lines:
+    """Set ``spec.replicas`` through the ``scale`` subresource, as ``kubectl scale`` does.
+
+    Args:
+        *targets: ``TYPE/NAME`` (several allowed) or ``TYPE NAME [NAME…]``; any type with
+            a ``scale`` subresource (deployments, replicasets, statefulsets, CRDs that have one).
+        replicas: The new number of replicas (>= 0).
+        current_replicas: Only scale if the object has exactly this many now (a precondition).
+        namespace: Namespace (default: the session's).
+        wait: Also wait until the scaled objects are ready (``True``: 120 s, or seconds).
+
+    Returns:
+        Lines ``deployment.apps/web scaled``.
+
+    Raises:
+        K8sLabError: ``current_replicas`` did not match, or the type cannot be scaled.
+
+    Example:
+        >>> k8slab.scale("deploy/web", replicas=3)  # doctest: +SKIP
+        deployment.apps/web scaled
+    """
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        raise UsageError(f"--replicas must be a whole number >= 0, not {replicas!r}.")
+    sess = session()
+    found = parse(targets, namespace, verb="scale")
+    for t in found:
+        if "scale" not in t.info.subresources:
+            raise UsageError(f"{t.info.full_name} cannot be scaled (it has no scale subresource);"
+                             " scale deployments, replicasets or statefulsets.")
+    lines, objs = [], []
+    for t in found:
+        path = t.path("scale")
+        current = sess.request("GET", path)
+        have = (current.get("spec") or {}).get("replicas", 0)
+        if current_replicas is not None and have != current_replicas:
+            raise K8sLabError(f"{t.label} has {have} replicas, not {current_replicas} (--current-replicas):"
+                              " it was not scaled.")
+        if have == replicas and current_replicas is None:
+            lines.append(f"{t.label} scaled")
+            objs.append(current)
+            continue
+        body = {"apiVersion": current.get("apiVersion", "autoscaling/v1"), "kind": "Scale",
+                "metadata": {"name": t.name, "namespace": t.namespace,
+                             "resourceVersion": current["metadata"]["resourceVersion"]},
+                "spec": {"replicas": replicas}}
+        try:
+            objs.append(sess.request("PUT", path, body=body, query={"fieldManager": FIELD_MANAGER}))
+        except ConflictError as exc:
+            raise K8sLabError(f"{t.label} changed while it was being scaled; run the scale again."
+                              f" ({exc})") from None
+        lines.append(f"{t.label} scaled")
+    if wait:
+        from k8slab.api.wait import wait_ready
+
+        wait_ready([(t.info, t.namespace, t.name) for t in found], timeout=120.0 if wait is True else float(wait))
+    return Lines(lines, objs)

@@ -1,0 +1,97 @@
+"""The extension in a real in-process IPython shell, without a cluster: loading, parsing, help, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
+
+
+@pytest.fixture(scope="module")
+def ip():
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "k8slab")
+    return shell
+
+
+def test_load_ext_is_cheap_and_lazy():
+    code = ("import time, sys\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+            "ip = InteractiveShell.instance()\nt = time.perf_counter()\nip.run_line_magic('load_ext', 'k8slab')\n"
+            "dt = time.perf_counter() - t\n"
+            "print(dt, 'kubernetes' in sys.modules, 'pandas' in sys.modules, 'k8s' in ip.magics_manager.magics['line'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    dt, kube, pandas, registered = out.stdout.split()
+    assert (kube, pandas, registered) == ("False", "False", "True")
+    assert float(dt) < 0.1, f"%load_ext took {float(dt) * 1000:.0f} ms"
+
+
+def test_help_lists_verbs(ip):
+    with capture_output() as cap:
+        ip.run_line_magic("k8s", "help")
+    for verb in ("get", "describe", "apply", "api-resources", "tree", "use"):
+        assert f"\n  {verb} " in cap.stdout
+
+
+def test_help_verb_shows_usage_and_examples(ip):
+    with capture_output() as cap:
+        ip.run_line_magic("k8s", "help get")
+    assert "usage: %k8s get" in cap.stdout and "Examples:" in cap.stdout and "--sort-by" in cap.stdout
+
+
+def test_dash_h_prints_help_without_error(ip):
+    with capture_output() as cap:
+        result = ip.run_line_magic("k8s", "get -h")
+    assert result is None and "usage: %k8s get" in cap.stdout
+
+
+def test_unknown_verb_suggests_closest(ip):
+    with pytest.raises(UsageError, match="unknown verb 'gett'. Did you mean 'get'"):
+        ip.run_line_magic("k8s", "gett pods")
+
+
+def test_unknown_flag_shows_the_verbs_usage(ip):
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("k8s", "get pods --bogus")
+    msg = str(info.value)
+    assert "unrecognized arguments: --bogus" in msg and "usage: %k8s get" in msg
+
+
+def test_bad_quotes_are_a_usage_error(ip):
+    with pytest.raises(UsageError, match="quotes"):
+        ip.run_line_magic("k8s", "get pods -o jsonpath='{.items")
+
+
+def test_bad_output_format_is_a_usage_error(ip):
+    with pytest.raises(UsageError, match='output format "yml"'):
+        ip.run_line_magic("k8s", "get pods -o yml")
+
+
+def test_no_variable_expansion(ip):
+    from k8slab.magics.magic import K8sMagics
+
+    assert getattr(K8sMagics.k8s, "_ipython_magic_no_var_expand", False)
+
+
+def test_docstring_has_examples(ip):
+    doc = ip.find_line_magic("k8s").__doc__
+    assert "Examples::" in doc and "%k8s get pods" in doc and "%%k8s apply" in doc
+
+
+def test_verb_completion(ip):
+    _, matches = ip.complete("", "%k8s de", 7)
+    assert "describe" in matches and "delete" in matches
+    _, matches = ip.complete("", "%k8s get --sh", 13)
+    assert "--show-labels" in matches
+
+
+def test_config_traitlet(ip):
+    from k8slab.magics.magic import K8sMagics
+
+    magics = ip.magics_manager.registry["K8sMagics"]
+    assert K8sMagics.namespace.metadata.get("config") is True
+    assert magics.max_rows == 60

@@ -1,0 +1,26 @@
+"""``%k8s scale``: a thin parser over :func:`k8slab.scale`."""
+
+from __future__ import annotations
+
+from ..parser import CmdParser, add_namespace_flags, parse_duration
+
+
+def build_parser() -> CmdParser:
+    p = CmdParser("scale", description="Set the number of replicas (the scale subresource).",
+                  epilog="Examples:\n  %k8s scale deploy/web --replicas 3\n"
+                         "  %k8s scale deploy/web --replicas 0 --current-replicas 3\n"
+                         "  %k8s scale statefulset db --replicas 2 --wait")
+    p.add_argument("targets", nargs="+", metavar="TYPE/NAME")
+    p.add_argument("--replicas", type=int, required=True, help="the new number of replicas")
+    p.add_argument("--current-replicas", type=int, help="only if it has exactly this many now")
+    add_namespace_flags(p, all_namespaces=False)
+    p.add_argument("--wait", nargs="?", const="120s", default=None, metavar="TIMEOUT",
+                   help="wait until the scaled objects are ready")
+    return p
+
+
+def run(args, cell, shell):
+    from ...api.scale import scale
+
+    return scale(*args.targets, replicas=args.replicas, current_replicas=args.current_replicas,
+                 namespace=args.namespace, wait=parse_duration(args.wait) if args.wait else False)

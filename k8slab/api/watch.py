@@ -1,0 +1,406 @@
+"""A resumable list+watch of one collection, kept in a local cache (a small informer).
+
+:class:`ResourceWatch` lists a collection, then watches it from the list's
+``resourceVersion`` in a background thread and calls ``on_event(type, obj)``
+for every change. It never polls:
+
+- the server ends a watch window (``timeoutSeconds``): watch again from the last
+  resourceVersion;
+- the connection drops or the API server restarts: state ``reconnecting``, wait
+  with exponential backoff (on an ``Event``, so ``stop()`` is immediate), then
+  resume from the last resourceVersion, so no update is lost;
+- the resourceVersion is too old (410 Gone / Expired): list again and emit the
+  difference with the cache as ADDED/MODIFIED/DELETED events;
+- bookmarks (``allowWatchBookmarks``) only move the resourceVersion forward;
+- ``stop()`` shuts the open response down, so the thread ends at once.
+
+The thread talks to the cluster only through :mod:`k8slab.client`.
+
+Example:
+    >>> w = ResourceWatch("/api/v1/namespaces/default/pods",
+    ...                   on_event=lambda t, o: print(t, o["metadata"]["name"]))  # doctest: +SKIP
+    >>> w.start(); w.wait_synced(5); w.stop()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from typing import Callable
+
+from k8slab import errors as E
+
+log = logging.getLogger(__name__)
+
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
+JSON = "application/json"
+
+#: Errors after which the watch reconnects (the others are final: not found, forbidden...).
+RETRYABLE = (E.ClusterUnreachableError, E.ServerError, E.ApiTimeoutError)
+
+# States reported to ``on_state``.
+IDLE, LISTING, WATCHING, RECONNECTING, STOPPED, FAILED = (
+    "idle", "listing", "watching", "reconnecting", "stopped", "failed")
+
+
+def _meta(entry: dict) -> dict:
+    """The metadata of an object, or of a Table row's (partial) object."""
+    return (((entry.get("object") or {}) if "cells" in entry else entry).get("metadata")) or {}
+
+
+def object_key(entry: dict) -> str:
+    """``namespace/name`` (or ``name``) of an object or of a Table row's object."""
+    meta = _meta(entry)
+    ns = meta.get("namespace")
+    return f"{ns}/{meta.get('name')}" if ns else str(meta.get("name"))
+
+
+def _rv(entry: dict) -> str | None:
+    return _meta(entry).get("resourceVersion")
+
+
+class _Backoff:
+    """Exponential backoff with jitter: 0.2 s, 0.4 s, … up to ``cap``."""
+
+    def __init__(self, first: float = 0.2, cap: float = 5.0):
+        self.first, self.cap, self.n = first, cap, 0
+
+    def next(self) -> float:
+        delay = min(self.cap, self.first * (2 ** self.n))
+        self.n += 1
+        return delay * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        self.n = 0
+
+
+class ResourceWatch:
+    """List and watch one collection in a background thread, resuming after failures.
+
+    Args:
+        path: A collection path, e.g. ``/apis/apps/v1/namespaces/x/deployments``
+            (from ``session.path(info, namespace)``).
+        label_selector: ``labelSelector`` query.
+        field_selector: ``fieldSelector`` query (``metadata.name=web`` watches one object).
+        on_event: ``on_event(type, obj)`` for ``ADDED``/``MODIFIED``/``DELETED``; called in
+            the watch thread, in order. With ``table=True`` ``obj`` is a Table row.
+        on_state: ``on_state(state, detail)`` when the state changes (``listing``,
+            ``watching``, ``reconnecting``, ``stopped``, ``failed``).
+        table: Ask for the server's Table rows (kubectl's columns) instead of objects.
+        session: A :class:`k8slab.client.session.Session`; the current one by default.
+        window: Seconds of one server-side watch before it is renewed.
+        give_up_after: Seconds of failed reconnection after which the watch stops
+            in state ``failed`` (the cluster is gone).
+        thread_init: Called first in the watch thread (e.g. to set the kernel's parent
+            message so output lands in the right cell).
+        resource_version: Resume from this resourceVersion instead of listing first
+            (``items`` may be pre-filled); a 410 answer then relists.
+    """
+
+    def __init__(self, path: str, *, label_selector: str | None = None, field_selector: str | None = None,
+                 on_event: Callable[[str, dict], None] | None = None,
+                 on_state: Callable[[str, str], None] | None = None, table: bool = False,
+                 session=None, window: int = 290, give_up_after: float = 120.0,
+                 thread_init: Callable[[], None] | None = None, page_size: int = 500,
+                 resource_version: str | None = None):
+        self.path = path
+        self.label_selector = label_selector or None
+        self.field_selector = field_selector or None
+        self.on_event = on_event
+        self.on_state = on_state
+        self.table = table
+        self.window = max(1, int(window))
+        self.give_up_after = give_up_after
+        self.thread_init = thread_init
+        self.page_size = page_size
+        self._session = session
+        self.items: dict[str, dict] = {}
+        self.columns: list[dict] = []
+        self.resource_version: str | None = resource_version
+        self.state = IDLE
+        self.error: str = ""
+        self.reconnects = 0
+        self.relists = 0
+        self.events_seen = 0
+        self._stop = threading.Event()
+        self._synced = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._resp = None
+        self._resp_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<ResourceWatch {self.path} state={self.state} rv={self.resource_version} items={len(self.items)}>"
+
+    @property
+    def session(self):
+        if self._session is None:
+            from k8slab.client.session import current
+
+            self._session = current()
+        return self._session
+
+    # -- control ---------------------------------------------------------------------
+
+    def start(self) -> ResourceWatch:
+        """Start the background thread (once); returns ``self``."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"k8slab-watch {self.path}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop watching: close the open connection and join the thread (at most ``timeout`` s)."""
+        self._stop.set()
+        self._shutdown_response()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    close = stop
+
+    @property
+    def alive(self) -> bool:
+        """Whether the watch thread is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_synced(self, timeout: float) -> bool:
+        """Wait until the first list is in the cache (or the watch failed); True if synced."""
+        deadline = time.monotonic() + timeout
+        while not self._synced.wait(min(0.5, max(0.0, deadline - time.monotonic()))):
+            if self.state in (FAILED, STOPPED) or time.monotonic() >= deadline:
+                return False
+        return True
+
+    def __enter__(self) -> ResourceWatch:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- thread --------------------------------------------------------------------------
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        if state == self.state and not detail:
+            return
+        self.state = state
+        if self.on_state is not None:
+            try:
+                self.on_state(state, detail)
+            except Exception:  # noqa: BLE001 - a consumer bug must not kill the watch
+                log.exception("on_state callback failed")
+
+    def _emit(self, type_: str, obj: dict) -> None:
+        self.events_seen += 1
+        if self.on_event is not None:
+            try:
+                self.on_event(type_, obj)
+            except Exception:  # noqa: BLE001
+                log.exception("on_event callback failed")
+
+    def _run(self) -> None:
+        if self.thread_init is not None:
+            try:
+                self.thread_init()
+            except Exception:  # noqa: BLE001
+                log.debug("thread_init failed", exc_info=True)
+        backoff = _Backoff()
+        need_list = self.resource_version is None
+        if not need_list:
+            self._synced.set()
+        down_since: float | None = None
+        try:
+            while not self._stop.is_set():
+                try:
+                    if need_list:
+                        self._set_state(LISTING if not self._synced.is_set() else RECONNECTING, "relisting")
+                        self._list()
+                        need_list = False
+                        self._synced.set()
+                    self._set_state(WATCHING)
+                    got = self._watch_once()
+                    if got:
+                        down_since = None
+                        backoff.reset()
+                except E.ExpiredError:
+                    # resourceVersion too old (410): list again; the diff gives the missed changes
+                    self.relists += 1
+                    need_list = True
+                    self.resource_version = None
+                except RETRYABLE as e:
+                    if self._stop.is_set():
+                        break
+                    now = time.monotonic()
+                    down_since = down_since or now
+                    if now - down_since > self.give_up_after:
+                        self.error = str(e)
+                        self._set_state(FAILED, self.error)
+                        return
+                    self.reconnects += 1
+                    self._set_state(RECONNECTING, str(e).splitlines()[0])
+                    self._stop.wait(backoff.next())
+                except E.K8sLabError as e:
+                    if self._stop.is_set():
+                        break
+                    self.error = str(e)
+                    self._set_state(FAILED, self.error)
+                    return
+        except Exception as e:  # noqa: BLE001 - report instead of a thread traceback
+            log.debug("watch thread crashed", exc_info=True)
+            self.error = f"{e.__class__.__name__}: {e}"
+            self._set_state(FAILED, self.error)
+            return
+        finally:
+            self._shutdown_response()
+        self._set_state(STOPPED)
+
+    def _query(self) -> dict:
+        q: dict = {}
+        if self.label_selector:
+            q["labelSelector"] = self.label_selector
+        if self.field_selector:
+            q["fieldSelector"] = self.field_selector
+        if self.table:
+            q["includeObject"] = "Metadata"
+        return q
+
+    def _list(self) -> None:
+        sess = self.session
+        accept = TABLE_ACCEPT if self.table else JSON
+        fresh: dict[str, dict] = {}
+        cont = None
+        rv = None
+        while True:
+            q = self._query()
+            q["limit"] = self.page_size
+            if cont:
+                q["continue"] = cont
+            page = sess.request("GET", self.path, query=q, accept=accept, timeout=(5.0, 30.0))
+            if self._stop.is_set():
+                return
+            meta = page.get("metadata") or {}
+            rv = meta.get("resourceVersion") or rv
+            if self.table:
+                if page.get("columnDefinitions"):
+                    self.columns = page["columnDefinitions"]
+                entries = page.get("rows") or []
+            else:
+                entries = page.get("items") or []
+                # list items carry no kind; fill it so consumers see whole objects
+                kind = (page.get("kind") or "").removesuffix("List")
+                for item in entries:
+                    item.setdefault("kind", kind)
+                    if page.get("apiVersion"):
+                        item.setdefault("apiVersion", page["apiVersion"])
+            for entry in entries:
+                fresh[object_key(entry)] = entry
+            cont = meta.get("continue")
+            if not cont:
+                break
+        old = self.items
+        self.items = dict(old)
+        for key in [k for k in old if k not in fresh]:
+            gone = self.items.pop(key)
+            self._emit("DELETED", gone)
+        for key, entry in fresh.items():
+            before = old.get(key)
+            self.items[key] = entry
+            if before is None:
+                self._emit("ADDED", entry)
+            elif _rv(before) != _rv(entry):
+                self._emit("MODIFIED", entry)
+        self.resource_version = rv
+
+    def _shutdown_response(self) -> None:
+        with self._resp_lock:
+            resp = self._resp
+        if resp is None:
+            return
+        try:
+            if hasattr(resp, "shutdown"):
+                resp.shutdown()  # unblocks a read in another thread (urllib3 >= 2.3)
+            else:  # pragma: no cover - older urllib3
+                resp.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _watch_once(self) -> bool:
+        """One watch window; returns True when at least one line arrived."""
+        q = self._query()
+        q.update(watch="true", timeoutSeconds=int(self.window * random.uniform(0.9, 1.0)),
+                 allowWatchBookmarks="true")
+        if self.resource_version:
+            q["resourceVersion"] = self.resource_version
+        accept = TABLE_ACCEPT if self.table else JSON
+        # The client layer's raw streaming call: we need the response object to shut it down.
+        resp = self.session._send("GET", self.path, query=q, accept=accept,
+                                  timeout=(5.0, self.window + 30.0))
+        with self._resp_lock:
+            self._resp = resp
+        if self._stop.is_set():
+            self._shutdown_response()
+        got = False
+        buf = b""
+        try:
+            for chunk in resp.stream(65536, decode_content=True):
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line.strip():
+                        got = True
+                        self._handle_line(line)
+            if buf.strip() and not self._stop.is_set():
+                self._handle_line(buf)
+        except E.K8sLabError:
+            raise
+        except Exception as e:  # noqa: BLE001 - connection dropped mid-stream
+            if self._stop.is_set():
+                return got
+            from k8slab.client.errors import translate
+
+            raise translate(e, server=self.session.server, context=self.session.context) from e
+        finally:
+            with self._resp_lock:
+                self._resp = None
+            try:
+                resp.release_conn()
+            except Exception:  # noqa: BLE001
+                pass
+        return got
+
+    def _handle_line(self, line: bytes) -> None:
+        if self._stop.is_set():
+            return
+        event = json.loads(line)
+        type_ = event.get("type")
+        obj = event.get("object") or {}
+        if type_ == "ERROR":
+            from k8slab.client.errors import from_status
+
+            raise from_status(int(obj.get("code") or 500), obj, server=self.session.server)
+        if type_ == "BOOKMARK":
+            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if rv:
+                self.resource_version = rv
+            return
+        entries = [obj]
+        if self.table and obj.get("kind") == "Table":
+            if obj.get("columnDefinitions"):
+                self.columns = obj["columnDefinitions"]
+            entries = obj.get("rows") or []
+        for entry in entries:
+            key = object_key(entry)
+            if type_ == "DELETED":
+                self.items.pop(key, None)
+            else:
+                self.items[key] = entry
+            rv = _rv(entry)
+            if rv:
+                self.resource_version = rv
+            self._emit(type_, entry)

@@ -1,0 +1,95 @@
+"""``k8slab.check`` / ``%k8s check`` against the real lab cluster: ✓ lines, ✗ lines with hints."""
+
+from __future__ import annotations
+
+import pytest
+
+import k8slab
+from k8slab.errors import CheckFailedError, UsageError
+
+pytestmark = pytest.mark.cluster
+
+APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels: {tier: front}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+  - port: 80
+"""
+
+
+def test_check_passes_with_a_tick_line(namespace):
+    k8slab.apply(APP, namespace=namespace)
+    res = k8slab.check("deploy/web", "replicas=2", "ready=2", namespace=namespace, timeout="60s")
+    assert str(res) == "✓ deployment.apps/web: replicas=2, ready=2"
+    assert res.object["status"]["readyReplicas"] == 2
+    assert str(k8slab.check("svc/web", "type=NodePort", "port=80", "labels.tier=front", namespace=namespace,
+                            timeout=0)) == "✓ service/web: type=NodePort, port=80, labels.tier=front"
+    assert str(k8slab.check("deploy/web", "ready", "image=nginx:1.27", namespace=namespace)) == \
+        "✓ deployment.apps/web: ready, image=nginx:1.27"
+
+
+def test_check_failure_says_expected_found_and_hint(namespace):
+    k8slab.apply(APP, namespace=namespace)
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("deploy/web", "replicas=3", namespace=namespace, timeout="1s")
+    msg = str(exc.value)
+    assert msg.splitlines()[0] == "✗ deployment.apps/web: replicas: expected 3, found 2 (waited 1s)"
+    assert "hint: set spec.replicas in the YAML, or %k8s scale" in msg
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("svc/web", "type=ClusterIP", namespace=namespace, timeout=0)
+    assert str(exc.value).splitlines()[0] == "✗ service/web: type: expected ClusterIP, found NodePort"
+
+
+def test_check_missing_object(namespace):
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("pod/nginx", "phase=Running", namespace=namespace, timeout=0)
+    msg = str(exc.value)
+    assert msg.startswith(f'✗ pod/nginx: not found in namespace "{namespace}"')
+    assert f"%k8s get pods -n {namespace}" in msg
+    assert str(k8slab.check("pod/nginx", "absent", namespace=namespace, timeout=0)) == "✓ pod/nginx: absent"
+
+
+def test_check_waits_for_a_pod_to_run(namespace):
+    k8slab.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: nginx}\nspec:\n  containers:\n"
+                 "  - {name: nginx, image: nginx}\n", namespace=namespace)
+    assert str(k8slab.check("pod/nginx", "phase=Running", "ready", namespace=namespace, timeout="60s")) == \
+        "✓ pod/nginx: phase=Running, ready"
+
+
+def test_check_crashing_pod_hint_names_the_reason(namespace):
+    k8slab.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: crash}\nspec:\n  containers:\n"
+                 "  - {name: app, image: busybox, command: [sh, -c, exit 1]}\n", namespace=namespace)
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("pod/crash", "ready", namespace=namespace, timeout="5s")
+    msg = str(exc.value)
+    assert msg.splitlines()[0] == "✗ pod/crash: ready: expected ready, found false (waited 5s)"
+    assert 'hint: pod "crash" is not ready:' in msg and "container app:" in msg
+
+
+def test_check_bad_condition_is_a_usage_error(namespace):
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        k8slab.check("deploy/web", "replicas", namespace=namespace)
+    with pytest.raises(UsageError, match="TYPE/NAME"):
+        k8slab.check("web", "replicas=1", namespace=namespace)

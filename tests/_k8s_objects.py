@@ -1,0 +1,66 @@
+"""Helpers for the read-verb tests: create objects through the client session, wait by watching."""
+
+from __future__ import annotations
+
+import time
+
+from k8slab.client import session as S
+
+
+def create(ns: str | None, obj: dict) -> dict:
+    """POST ``obj`` (a dict manifest) into namespace ``ns``."""
+    s = S.current()
+    info = s.resolve_kind(obj["apiVersion"], obj["kind"])
+    return s.request("POST", s.path(info, ns if info.namespaced else None), body=obj)
+
+
+def wait_for(ns: str | None, api_version: str, kind: str, name: str, predicate, timeout: float = 60) -> dict:
+    """Watch one object until ``predicate(obj)`` holds; fail after ``timeout`` seconds."""
+    s = S.current()
+    info = s.resolve_kind(api_version, kind)
+    path = s.path(info, ns if info.namespaced else None)
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        lst = s.request("GET", path, query={"fieldSelector": f"metadata.name={name}"})
+        for o in lst.get("items") or []:
+            last = o
+            if predicate(o):
+                return o
+        rv = (lst.get("metadata") or {}).get("resourceVersion")
+        left = max(1, int(deadline - time.monotonic()))
+        for ev in s.watch(path, query={"fieldSelector": f"metadata.name={name}", "resourceVersion": rv},
+                          timeout=left):
+            last = ev.get("object")
+            if ev.get("type") in ("ADDED", "MODIFIED") and predicate(last):
+                return last
+    raise AssertionError(f"{kind} {name} did not reach the condition in {timeout}s; last: {last and last.get('status')}")
+
+
+def deployment(name: str, replicas: int = 2, image: str = "nginx:1.27", labels: dict | None = None) -> dict:
+    labels = labels or {"app": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "app", "image": image,
+                                                           "ports": [{"containerPort": 80}]}]}}}}
+
+
+def deployment_ready(replicas: int):
+    def ok(o):
+        st = o.get("status") or {}
+        return st.get("readyReplicas") == replicas and st.get("updatedReplicas") == replicas \
+            and st.get("observedGeneration") == o["metadata"]["generation"]
+    return ok
+
+
+def make_web(ns: str, name: str = "web", replicas: int = 2) -> dict:
+    """A Deployment with ``replicas`` ready pods, plus a Service, a ConfigMap and a Secret."""
+    create(ns, deployment(name, replicas))
+    create(ns, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+                "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 80}]}})
+    create(ns, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{name}-config", "labels": {"app": name}},
+                "data": {"greeting": "hello", "multi": "a\nb\n"}})
+    create(ns, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-secret"},
+                "stringData": {"password": "s3cr3t-value"}})
+    return wait_for(ns, "apps/v1", "Deployment", name, deployment_ready(replicas), timeout=90)

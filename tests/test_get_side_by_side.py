@@ -1,0 +1,92 @@
+"""Side by side: ``%k8s get`` shows the same columns and rows (AGE aside) as ``kubectl get``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from k8slab.api.table import cell_text
+from k8slab.client import session as S
+from k8slab.engine import versions
+from k8slab.engine.paths import bin_dir
+
+from _k8s_objects import create, make_web
+
+pytestmark = pytest.mark.cluster
+KUBECTL = bin_dir("kubernetes", versions.KUBERNETES) / "kubectl"
+AGE_COLUMNS = {"AGE", "LAST SEEN"}
+
+
+def parse_columns(text: str) -> tuple[list[str], list[list[str]]]:
+    """Split kubectl-style aligned text into headers and cells (headers may hold single spaces)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    marks = list(re.finditer(r"\S+(?: \S+)*", lines[0]))
+    starts = [m.start() for m in marks] + [None]
+    rows = [[ln[starts[i]:starts[i + 1]].strip() for i in range(len(marks))] for ln in lines[1:]]
+    return [m.group() for m in marks], rows
+
+
+def drop_age(headers, rows):
+    keep = [i for i, h in enumerate(headers) if h not in AGE_COLUMNS]
+    return [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def ns(cluster, kubeconfig):
+    import secrets as _s
+
+    if not KUBECTL.exists():
+        pytest.fail(f"kubectl is not built at {KUBECTL}; run: k8slab build kubectl")
+    S.reset()
+    name = f"k8slab-test-{_s.token_hex(3)}"
+    create(None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
+    try:
+        make_web(name, replicas=3)
+        yield name
+    finally:
+        S.current().request("DELETE", f"/api/v1/namespaces/{name}")
+
+
+def kubectl(kubeconfig, *args) -> str:
+    out = subprocess.run([str(KUBECTL), "--kubeconfig", kubeconfig, "--context", S.current().context, *args],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("type_", ["pods", "deployments", "replicasets", "services", "nodes", "configmaps"])
+@pytest.mark.parametrize("wide", [False, True], ids=["default", "wide"])
+def test_same_columns_and_rows_as_kubectl(ns, kubeconfig, type_, wide):
+    import k8slab
+
+    flags = ["-o", "wide"] if wide else []
+    namespaced = type_ != "nodes"
+    theirs = kubectl(kubeconfig, "get", type_, *(["-n", ns] if namespaced else []), *flags)
+    ours = k8slab.get(type_, namespace=ns if namespaced else None, output="wide" if wide else None)
+    k_headers, k_rows = drop_age(*parse_columns(theirs))
+    o_headers, o_rows = drop_age(list(ours.columns), [[cell_text(v) for v in r] for r in ours._rows()])
+    assert o_headers == k_headers
+    assert o_rows == k_rows
+    # and the text form reads back to the same cells
+    t_headers, t_rows = drop_age(*parse_columns(ours.to_text(max_rows=None)))
+    assert (t_headers, t_rows) == (k_headers, k_rows)
+
+
+def test_all_namespaces_and_labels_like_kubectl(ns, kubeconfig):
+    import k8slab
+
+    theirs = kubectl(kubeconfig, "get", "deploy", "-A", "--show-labels")
+    ours = k8slab.get("deploy", all_namespaces=True, show_labels=True)
+    assert drop_age(*parse_columns(theirs)) == drop_age(list(ours.columns),
+                                                      [[cell_text(v) for v in r] for r in ours._rows()])
+
+
+def test_api_resources_like_kubectl(ns, kubeconfig):
+    import k8slab
+
+    theirs = parse_columns(kubectl(kubeconfig, "api-resources"))
+    ours = k8slab.api_resources()
+    assert list(ours.columns) == theirs[0]
+    assert sorted(map(tuple, ours._rows())) == sorted(map(tuple, theirs[1]))

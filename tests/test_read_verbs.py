@@ -1,0 +1,166 @@
+"""describe, events, logs, explain, api-resources, tree, use and the context guard, on the lab cluster."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
+
+from k8slab.client import session as S
+
+from _k8s_objects import create, make_web
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def ip():
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "k8slab")
+    return shell
+
+
+@pytest.fixture(scope="module")
+def web(cluster):
+    import secrets as _s
+
+    S.reset()
+    name = f"k8slab-test-{_s.token_hex(3)}"
+    create(None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
+    try:
+        make_web(name)
+        yield name
+    finally:
+        S.current().request("DELETE", f"/api/v1/namespaces/{name}")
+
+
+def k8s(ip, line):
+    return ip.run_line_magic("k8s", line)
+
+
+def _a_pod(web):
+    pods = S.current().request("GET", f"/api/v1/namespaces/{web}/pods", query={"labelSelector": "app=web"})
+    return sorted(p["metadata"]["name"] for p in pods["items"])[0]
+
+
+def test_describe_deployment_and_pod(ip, web):
+    text = str(k8s(ip, f"describe deploy/web -n {web}"))
+    assert "Name:         web" in text and f"Namespace:    {web}" in text
+    assert "Replicas:     2 desired" in text and "Conditions:" in text and "Available" in text
+    assert "Image:          nginx:1.27" in text and "Events:" in text and "ScalingReplicaSet" in text
+    pod = str(k8s(ip, f"describe pod {_a_pod(web)} -n {web}"))
+    assert "Status:       Running" in pod and "Controlled By: ReplicaSet/web-" in pod
+    assert "State:          Running" in pod and "Ready:          True" in pod
+
+
+def test_describe_secret_masks_values(ip, web):
+    text = str(k8s(ip, f"describe secret web-secret -n {web}"))
+    assert "password:  <hidden: 12 bytes>" in text and "s3cr3t" not in text
+    assert "s3cr3t-value" not in repr(k8s(ip, f"describe secret web-secret -n {web}").data)
+
+
+def test_describe_missing_object(ip, web):
+    with pytest.raises(UsageError, match='deployments.apps "nope" not found'):
+        k8s(ip, f"describe deploy nope -n {web}")
+
+
+def test_events_sorted_and_filtered(ip, web):
+    ev = k8s(ip, f"events -n {web}")
+    assert list(ev.columns) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert "deployment/web" in set(ev.OBJECT) and "ScalingReplicaSet" in set(ev.REASON)
+    only = k8s(ip, f"events deploy/web -n {web}")
+    assert set(only.OBJECT) == {"deployment/web"}
+    warnings = k8s(ip, f"events -n {web} --types Warning")
+    assert set(warnings.TYPE) <= {"Warning"} and len(warnings) < len(ev)
+
+
+def test_logs_under_kwok_explains_itself(ip, web):
+    pod = _a_pod(web)
+    try:
+        text = k8s(ip, f"logs {pod} -n {web} --tail 5")
+    except UsageError as e:  # kwok's fake kubelet serves no logs: the message must say why
+        msg = str(e)
+        assert "Error from server" in msg and "kwok" in msg
+    else:
+        assert isinstance(text, str)
+    with pytest.raises(UsageError, match='pods "nope" not found'):
+        k8s(ip, f"logs nope -n {web}")
+
+
+def test_explain_type_and_field(ip, web):
+    top = str(k8s(ip, "explain deploy"))
+    assert "KIND:       Deployment" in top and "GROUP:      apps" in top and "  spec\t<DeploymentSpec>" in top
+    field = str(k8s(ip, "explain deployment.spec.strategy"))
+    assert "FIELD: strategy <DeploymentStrategy>" in field and "rollingUpdate" in field
+    assert "FIELD: containers <[]Container>" in str(k8s(ip, "explain pods.spec.containers"))
+    with pytest.raises(UsageError, match='field "replica" does not exist.*did you mean \'replicas\''):
+        k8s(ip, "explain deploy.spec.replica")
+
+
+def test_api_resources(ip):
+    res = k8s(ip, "api-resources")
+    assert list(res.columns) == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    row = res[res.NAME == "deployments"].iloc[0].tolist()
+    assert row == ["deployments", "deploy", "apps/v1", "true", "Deployment"]
+    cluster_only = k8s(ip, "api-resources --namespaced=false")
+    assert set(cluster_only.NAMESPACED) == {"false"} and "nodes" in set(cluster_only.NAME)
+
+
+def test_tree_deployment_replicaset_pods(ip, web):
+    t = k8s(ip, f"tree deploy/web -n {web}")
+    lines = str(t).splitlines()
+    assert lines[0] == "deployment.apps/web   2/2 ready"
+    assert lines[1].startswith("└── replicaset.apps/web-") and lines[1].endswith("2/2 ready")
+    assert len([ln for ln in lines if "pod/web-" in ln and "Running 1/1" in ln]) == 2
+    assert t.data["children"][0]["object"]["kind"] == "ReplicaSet"
+
+
+def test_use_shows_and_sets_namespace(ip, web):
+    try:
+        with capture_output() as cap:
+            k8s(ip, f"use --namespace {web}")
+        assert f"namespace {web}" in cap.stdout
+        assert f"context {S.current().context}," in cap.stdout and S.current().is_lab
+        assert len(k8s(ip, "get pods")) == 2
+    finally:
+        S.use(namespace="default")
+
+
+def test_guard_refuses_a_non_lab_context(ip, tmp_path, monkeypatch):
+    import yaml
+
+    other = tmp_path / "user-kubeconfig"
+    other.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "prod",
+        "clusters": [{"name": "prod", "cluster": {"server": "https://prod.example.com:6443"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "prod", "context": {"cluster": "prod", "user": "u"}}]}))
+    monkeypatch.setenv("KUBECONFIG", str(other))
+    before = S.current()
+    with pytest.raises(UsageError) as info:
+        k8s(ip, "use --context prod")
+    msg = str(info.value)
+    assert "'prod'" in msg and "https://prod.example.com:6443" in msg and "--allow-non-lab" in msg
+    assert S.current() is before  # nothing switched
+    try:
+        with capture_output() as cap:
+            k8s(ip, "use --context prod --allow-non-lab")
+        assert "context prod" in cap.stdout and S.current().context == "prod"
+    finally:
+        S.reset()
+
+
+def test_public_api_raises_only_k8slab_errors(web):
+    import k8slab
+    from k8slab.errors import K8sLabError, NotFoundError
+
+    for call in (lambda: k8slab.get("pods", "nope", namespace=web), lambda: k8slab.describe("deploy", "nope", namespace=web),
+                 lambda: k8slab.tree("deploy/nope", namespace=web), lambda: k8slab.logs("nope", namespace=web)):
+        with pytest.raises(K8sLabError) as info:
+            call()
+        assert isinstance(info.value, NotFoundError)
+        assert "kubernetes" not in type(info.value).__module__
+        cause = info.value.__cause__
+        assert cause is None or "kubernetes" not in type(cause).__module__

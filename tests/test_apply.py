@@ -254,7 +254,7 @@ def test_wait_blocks_until_ready(namespace, sess):
     live = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/web")
     assert live["status"].get("availableReplicas") == 2
     assert str(res) == "deployment.apps/web created\nservice/web created"
-    assert seen[-1] == str(res)
+    assert seen[-1] == "✓ all 2 objects are ready"
 
 
 def test_wait_timeout_names_what_is_not_ready_and_why(namespace, sess):

@@ -95,3 +95,11 @@ def test_from_objects():
     assert ms[0].where == "document 1 (object)"
     with pytest.raises(ManifestError, match=r"document 1 \(object\): the object has no kind"):
         from_objects({"apiVersion": "v1", "metadata": {"name": "a"}})
+
+
+def test_duplicate_key_is_an_error():
+    text = CM.format("a") + "data:\n  k: 1\n  k: 2\n"
+    with pytest.raises(ManifestError) as exc:
+        load_text(text)
+    assert str(exc.value).startswith("document 1 (cell, line 7, column 3): the key 'k' appears twice in data;")
+    assert "   7 |   k: 2" in str(exc.value)

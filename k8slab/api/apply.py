@@ -156,7 +156,7 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
 
         timeout = DEFAULT_WAIT if wait is True else float(wait)
         wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
-                   done=str(result))
+                   done=f"✓ all {len(plans)} objects are ready")
     return result
 
 
@@ -347,7 +347,7 @@ def _recheck_kind(sess, p: _Plan) -> None:
 def _wait_established(sess, crds: list[_Plan], timeout: float = 30.0) -> None:
     from k8slab.api.wait import wait_ready
 
-    wait_ready([(p.info, None, p.m.name) for p in crds], timeout=timeout)
+    wait_ready([(p.info, None, p.m.name) for p in crds], timeout=timeout, progress=lambda text: None)
     sess.index(refresh=True)
 
 

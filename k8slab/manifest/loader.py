@@ -161,7 +161,13 @@ def _objects(data: object, node: yaml.Node | None, text: str, source: str, doc: 
         kind = "list" if isinstance(data, list) else type(data).__name__
         raise ManifestError(f"{where}: expected a Kubernetes object (a mapping with apiVersion and kind),"
                             f" found a {kind}.\n{snippet(text, line)}".rstrip())
-    lines = _field_lines(node) if node is not None else {}
+    try:
+        lines = _field_lines(node) if node is not None else {}
+    except _Duplicate as dup:
+        inside = f" in {dup.path}" if dup.path else ""
+        raise ManifestError(f"{Location(source, doc, dup.line, dup.column)}: the key {dup.key!r} appears twice"
+                            f"{inside}; YAML keeps only the last one, so one of them is a mistake.\n"
+                            + snippet(text, dup.line, dup.column)) from None
     kind = data.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and "items" in data:
         items = data.get("items") or []
@@ -201,6 +207,16 @@ def _check(m: Manifest, text: str) -> None:
                             " (generateName works only with create).")
 
 
+class _Duplicate(Exception):
+    def __init__(self, key: str, path: str, line: int, column: int):
+        super().__init__(key)
+        self.key, self.path, self.line, self.column = key, path, line, column
+
+
+def _duplicate(k: yaml.ScalarNode, path: str) -> _Duplicate:
+    return _Duplicate(k.value, path, k.start_mark.line + 1, k.start_mark.column + 1)
+
+
 def _field_lines(node: yaml.Node) -> dict[str, int]:
     lines: dict[str, int] = {}
 
@@ -208,8 +224,12 @@ def _field_lines(node: yaml.Node) -> dict[str, int]:
         if depth > 40:
             return
         if isinstance(n, yaml.MappingNode):
+            keys: set[str] = set()
             for k, v in n.value:
                 if isinstance(k, yaml.ScalarNode):
+                    if k.value in keys and k.value != "<<":
+                        raise _duplicate(k, path)
+                    keys.add(k.value)
                     sub = f"{path}.{k.value}" if path else str(k.value)
                     lines[sub] = k.start_mark.line + 1
                     walk(v, sub, depth + 1)

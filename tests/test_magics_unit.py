@@ -95,3 +95,15 @@ def test_config_traitlet(ip):
     magics = ip.magics_manager.registry["K8sMagics"]
     assert K8sMagics.namespace.metadata.get("config") is True
     assert magics.max_rows == 60
+
+
+def test_max_rows_config_reaches_tables(ip):
+    from k8slab.api import table
+
+    ip.run_line_magic("config", "K8sMagics.max_rows = 5")
+    try:
+        df = table.make_table(["NAME"], [[f"p{i}"] for i in range(8)])
+        assert repr(df).splitlines()[-1] == "… 3 more rows"
+    finally:
+        ip.run_line_magic("config", "K8sMagics.max_rows = 60")
+    assert table.MAX_ROWS == 60

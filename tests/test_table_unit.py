@@ -69,3 +69,9 @@ def test_empty_table_shows_kubectl_message():
     assert repr(df) == "No resources found in lab namespace."
     assert "No resources found in lab namespace." in df._repr_html_()
     assert len(df) == 0 and list(df.columns) == ["NAME"]
+
+
+def test_max_rows_is_read_at_display_time(monkeypatch):
+    df = T.make_table(["NAME"], [[f"p{i}"] for i in range(10)])
+    monkeypatch.setattr(T, "MAX_ROWS", 4)
+    assert df.to_text().splitlines()[-1] == "… 6 more rows" and "… 6 more rows" in df._repr_html_()

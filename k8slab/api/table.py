@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 MAX_ROWS = 60  # rows shown by repr; the DataFrame always holds every row
+DEFAULT = -1  # max_rows value meaning "the current MAX_ROWS"
 
 
 def human_duration(seconds: float) -> str:
@@ -77,9 +78,14 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def render_text(columns: list[str], rows: list[list], *, max_rows: int | None = MAX_ROWS,
+def _limit(max_rows: int | None) -> int | None:
+    return MAX_ROWS if max_rows == DEFAULT else max_rows
+
+
+def render_text(columns: list[str], rows: list[list], *, max_rows: int | None = DEFAULT,
                 total: int | None = None) -> str:
     """Columns padded with three spaces like kubectl's tabwriter; truncated with a note."""
+    max_rows = _limit(max_rows)
     total = len(rows) if total is None else total
     shown = rows if max_rows is None or len(rows) <= max_rows else rows[:max_rows]
     cells = [[cell_text(v) for v in r] for r in shown]
@@ -96,9 +102,10 @@ def render_text(columns: list[str], rows: list[list], *, max_rows: int | None = 
     return "\n".join(lines)
 
 
-def render_html(columns: list[str], rows: list[list], *, max_rows: int | None = MAX_ROWS,
+def render_html(columns: list[str], rows: list[list], *, max_rows: int | None = DEFAULT,
                 total: int | None = None) -> str:
     """A plain, left-aligned HTML table without index, truncated with a note."""
+    max_rows = _limit(max_rows)
     total = len(rows) if total is None else total
     shown = rows if max_rows is None or len(rows) <= max_rows else rows[:max_rows]
     style = "text-align:left;font-family:monospace;white-space:pre"
@@ -131,7 +138,7 @@ class K8sTable(pd.DataFrame):
     def _rows(self) -> list[list]:
         return self.astype(object).where(self.notna(), None).values.tolist()
 
-    def to_text(self, max_rows: int | None = MAX_ROWS) -> str:
+    def to_text(self, max_rows: int | None = DEFAULT) -> str:
         """The kubectl-style text (all rows with ``max_rows=None``)."""
         if len(self) == 0 and getattr(self, "empty_message", None):
             return self.empty_message

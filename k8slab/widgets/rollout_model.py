@@ -286,7 +286,7 @@ class RolloutModel(LiveModel):
             return f"{self.target} rolled out: revision {self.revision}, {counts}"
         if self.state == "failed":
             if self._t is None or not self._ever_existed:
-                return f"{self.target}: {self.reason}"
+                return self.reason if self.reason.startswith(self.target) else f"{self.target}: {self.reason}"
             return f"{self.target} rollout failed: revision {self.revision}, {self._short}"
         if self.connection == "lost":
             return f"{self.target}: {self.error or 'cluster unreachable'}"

@@ -89,7 +89,7 @@ class ScaleModel(LiveModel):
                 self._obj = obj
                 self.exists = True
                 self._ever_existed = True
-                if self.error.endswith("was deleted.") or self.error.endswith("not found."):
+                if self.error.endswith("was deleted.") or " not found" in self.error:
                     self.error = ""
                 selector = selector_string((obj.get("spec") or {}).get("selector"))
                 if selector and selector != self._selector:
@@ -140,7 +140,7 @@ class ScaleModel(LiveModel):
         super()._on_live()
         w = self._watches.get("object")
         if w is not None and not w.items and not self._ever_existed:
-            self.error = (f"{self.target} not found." + (f" (namespace {self.namespace})" if self.namespace else ""))
+            self.error = f"{self.target} not found" + (f" in namespace {self.namespace}." if self.namespace else ".")
 
     def _set_from_watch(self, value: int) -> None:
         self._from_watch = True
@@ -237,7 +237,7 @@ class ScaleModel(LiveModel):
     def summary(self) -> str:
         """``deployment/web scaled: 3 desired, 3 ready`` (stable text for nbval)."""
         if self._t is None or (not self.exists and self.error):
-            return f"{self.target}: {self.error}"
+            return self.error if self.error.startswith(self.target) else f"{self.target}: {self.error}"
         if self.connection == "lost":
             return f"{self.target}: {self.error or 'cluster unreachable'}"
         if self.settled:

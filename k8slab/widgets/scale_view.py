@@ -40,7 +40,7 @@ class ScaleWidget(W.VBox):
         >>> w.model.replicas = 4           # doctest: +SKIP
     """
 
-    def __init__(self, target: str, namespace: str | None = None, *, settle_timeout: float = 30.0,
+    def __init__(self, target: str, namespace: str | None = None, *, settle_timeout: float = 15.0,
                  model: ScaleModel | None = None, **model_kwargs):
         self.model = model or ScaleModel(target, namespace, **model_kwargs)
         self.settle_timeout = settle_timeout

@@ -40,8 +40,7 @@ def resolve(target: str, namespace: str | None, session, *, allowed: tuple[str, 
     info = session.resolve(type_str)
     if allowed and info.kind not in allowed:
         kinds = ", ".join(k.lower() + "s" for k in allowed)
-        raise UsageError(f"{verb} works on {kinds}; {info.full_name} ({target}) cannot be {verb}d."
-                         if verb else f"expected one of {kinds}, not {info.full_name}")
+        raise UsageError(f"{verb or 'this widget'} works on {kinds}, not on {info.full_name} ({target}).")
     ns = (namespace or session.namespace) if info.namespaced else None
     return WidgetTarget(info, name, ns, session.path(info, ns))
 

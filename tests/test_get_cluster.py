@@ -154,3 +154,18 @@ def test_python_api_matches_the_magic(ip, web):
 
     df = k8slab.get("pods", namespace=web)
     assert list(df.NAME) == list(k8s(ip, f"get pods -n {web}").NAME)
+
+
+def test_several_types_and_all(ip, web):
+    from k8slab.api.table import MultiTable
+
+    res = k8s(ip, f"get all -n {web}")
+    assert isinstance(res, MultiTable)
+    text = repr(res)
+    for prefix in ("pod/web-", "service/web", "deployment.apps/web", "replicaset.apps/web-"):
+        assert prefix in text
+    assert list(res["deployments"].NAME) == ["deployment.apps/web"]
+    names = str(k8s(ip, f"get deploy,svc -n {web} -o name")).splitlines()
+    assert names == ["deployment.apps/web", "service/web"]
+    with pytest.raises(UsageError, match="one resource type"):
+        k8s(ip, f"get deploy,svc web -n {web}")

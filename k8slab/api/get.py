@@ -11,7 +11,7 @@ from ..errors import UsageError
 from . import output as out
 from .jsonpath import JSONPath, relaxed
 from .secrets import mask_secret
-from .table import K8sTable, age, make_table
+from .table import K8sTable, MultiTable, age, make_table
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 CHUNK_SIZE = 500
@@ -165,7 +165,7 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
 
     Args:
         type: a kubectl type name (``pods``, ``po``, ``deploy``, ``deployments.apps``),
-            or ``TYPE/NAME``.
+            ``TYPE/NAME``, several types (``pods,svc``) or a category (``all``).
         *names: object names (or more ``TYPE/NAME`` of the same type).
         namespace: defaults to the session's namespace (``k8slab.use``).
         all_namespaces: list across namespaces (adds a ``NAMESPACE`` column).
@@ -180,7 +180,8 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
 
     Returns:
         A :class:`~k8slab.api.table.K8sTable` (a ``pandas.DataFrame``) for
-        table and custom-columns output, else a
+        table and custom-columns output (a :class:`~k8slab.api.table.MultiTable`
+        of them for several types), else a
         :class:`~k8slab.api.output.TextResult` (``str``) whose ``.data`` holds
         the objects.
 
@@ -195,6 +196,13 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     if obj_names and all_namespaces:
         raise UsageError("Names cannot be combined with --all-namespaces (-A); give a namespace with -n.")
     s = _session.current()
+    if "," in type_ or s.index().lookup(type_) is None and s.index().category(type_):
+        if obj_names:
+            raise UsageError("Names need one resource type; list several types without names (get pods,svc).")
+        return _get_many(s, s.expand(type_), namespace=namespace, all_namespaces=all_namespaces,
+                         selector=selector, field_selector=field_selector, fmt=fmt, arg=arg,
+                         show_labels=show_labels, sort_by=sort_by, show_secrets=show_secrets,
+                         show_managed_fields=show_managed_fields)
     info = s.resolve(type_)
     ns = None
     if info.namespaced and not all_namespaces:
@@ -208,6 +216,11 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg)
 
     items = _fetch_objects(s, info, ns, obj_names, query)
+    return _render_objects(items, obj_names, fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
+                           show_managed_fields=show_managed_fields, empty_msg=empty_msg)
+
+
+def _render_objects(items, obj_names, fmt, arg, *, sort_by, show_secrets, show_managed_fields, empty_msg):
     if sort_by:
         items = _sort(items, sort_by)
     if not show_managed_fields:
@@ -221,10 +234,42 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     if fmt == "json":
         return out.TextResult(out.to_json(data) + "\n", data)
     if fmt == "name":
-        lines = [f"{info.name_prefix}/{i['metadata']['name']}" for i in items]
+        lines = [f"{_name_prefix(i)}/{i['metadata']['name']}" for i in items]
         return out.TextResult("\n".join(lines) if lines else empty_msg, lines)
     if fmt == "jsonpath":
         return out.TextResult(JSONPath(arg).render(data), data)
     cols = out.parse_custom_columns(arg)
     rows = [out.custom_column_cells(i, cols) for i in items]
     return make_table([h for h, _ in cols], rows, empty_message=empty_msg, objects=items)
+
+
+def _name_prefix(obj: dict) -> str:
+    group = obj.get("apiVersion", "").rpartition("/")[0]
+    kind = obj.get("kind", "").lower()
+    return f"{kind}.{group}" if group else kind
+
+
+def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, fmt, arg, show_labels,
+              sort_by, show_secrets, show_managed_fields):
+    """Several types at once: one table per non-empty type, or all objects in one List."""
+    ns_default = namespace or s.namespace
+    query = {"labelSelector": selector, "fieldSelector": field_selector}
+    any_namespaced = any(i.namespaced for i in infos)
+    empty_msg = _empty_message(any_namespaced and not all_namespaces, ns_default)
+    if fmt in (None, "wide"):
+        tables = []
+        for info in infos:
+            ns = ns_default if info.namespaced and not all_namespaces else None
+            pages = _fetch_table(s, info, ns, [], query, full_objects=bool(sort_by))
+            t = _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
+                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg)
+            if len(t):
+                t["NAME"] = [f"{info.name_prefix}/{n}" for n in t["NAME"]]
+                tables.append((info.full_name, t))
+        return MultiTable(tables, empty_msg)
+    items = []
+    for info in infos:
+        ns = ns_default if info.namespaced and not all_namespaces else None
+        items += _fetch_objects(s, info, ns, [], query)
+    return _render_objects(items, [], fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
+                           show_managed_fields=show_managed_fields, empty_msg=empty_msg)

@@ -169,3 +169,36 @@ def make_table(columns: list[str], rows: list[list], *, empty_message: str | Non
     df.empty_message = empty_message
     df.objects = objects
     return df
+
+
+class MultiTable:
+    """Tables of several types (``get pods,svc``, ``get all``), shown one after the other like kubectl.
+
+    Index it by type name (``res["pods"]``) or iterate ``res.tables``.
+    """
+
+    def __init__(self, tables: list[tuple[str, K8sTable]], empty_message: str):
+        self.tables = tables
+        self.empty_message = empty_message
+
+    def __getitem__(self, key: str) -> K8sTable:
+        for name, t in self.tables:
+            if key in (name, name.split(".")[0]):
+                return t
+        raise KeyError(key)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def __repr__(self) -> str:
+        if not self.tables:
+            return self.empty_message
+        return "\n\n".join(t.to_text() for _, t in self.tables)
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        if not self.tables:
+            return f"<pre>{html.escape(self.empty_message)}</pre>"
+        return "<br/>".join(t._repr_html_() for _, t in self.tables)

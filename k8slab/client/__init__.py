@@ -30,6 +30,8 @@ Interface (stable; other modules build on it):
     ``.resolve(type_str) -> ResourceInfo``
         kubectl's names: plural, singular, kind, short name, ``TYPE.group``,
         ``TYPE.version.group``. Unknown → ``NotFoundError`` with the closest.
+    ``.expand("pods,svc" | "all") -> list[ResourceInfo]``
+        Several types, or a category (``all``), in order.
     ``.resolve_kind(api_version, kind) -> ResourceInfo``
         For manifests; an unserved version names the served one.
     ``.path(info, namespace=None, name=None, subresource=None) -> str``

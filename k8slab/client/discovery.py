@@ -148,6 +148,15 @@ class ResourceIndex:
             hit = self._match(name, "", None)
         return hit
 
+    def category(self, name: str) -> list[ResourceInfo]:
+        """The preferred resources in category ``name`` (e.g. ``all``), one per group/resource."""
+        seen, out = set(), []
+        for r in self.resources:
+            if r.preferred and name.lower() in r.categories and (r.group, r.plural) not in seen:
+                seen.add((r.group, r.plural))
+                out.append(r)
+        return out
+
     def names(self) -> list[str]:
         """All names a user may type (plural, singular, short names, full names)."""
         out: list[str] = []

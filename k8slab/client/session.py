@@ -260,6 +260,21 @@ class Session:
             raise _disc.unknown_type_error(type_str, self.index())
         return hit
 
+    def expand(self, types: str) -> list[_disc.ResourceInfo]:
+        """Resolve ``pods,svc`` or a category such as ``all`` to resources, in the given order."""
+        out: list[_disc.ResourceInfo] = []
+        for t in (x.strip() for x in types.split(",")):
+            if not t:
+                continue
+            hit = self.index().lookup(t)
+            cat = self.index().category(t) if hit is None else []
+            for r in cat or [self.resolve(t)]:
+                if r not in out:
+                    out.append(r)
+        if not out:
+            raise UsageError("A resource type is required, e.g. pods, deploy, svc.")
+        return out
+
     def resolve_kind(self, api_version: str, kind: str) -> _disc.ResourceInfo:
         """The resource serving ``kind`` at ``api_version``, e.g. ``("apps/v1", "Deployment")``.
 

@@ -11,7 +11,7 @@ def build_parser() -> CmdParser:
                          "  %k8s get deploy/web -o yaml\n  %k8s get pods -l app=web --show-labels\n"
                          "  %k8s get pods -o jsonpath='{.items[*].metadata.name}'\n"
                          "  %k8s get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName\n"
-                         "  %k8s get pods --sort-by=.metadata.creationTimestamp")
+                         "  %k8s get pods --sort-by=.metadata.creationTimestamp\n  %k8s get all\n  %k8s get deploy,svc -o name")
     p.add_argument("type", metavar="TYPE[/NAME]", help="pods, po, deploy, svc, deployments.apps, …")
     p.add_argument("names", nargs="*", default=[], metavar="NAME")
     add_namespace_flags(p)
@@ -22,10 +22,21 @@ def build_parser() -> CmdParser:
     p.add_argument("--sort-by", help="JSONPath to sort by, e.g. .metadata.name")
     p.add_argument("--show-secrets", action="store_true", help="do not mask Secret values")
     p.add_argument("--show-managed-fields", action="store_true", help="keep metadata.managedFields")
+    p.add_argument("-w", "--watch", action="store_true", help="a live table that updates in place")
+    p.add_argument("--timeout", help="--watch: how long to watch (default 30s)")
     return p
 
 
 def run(args, cell, shell):
+    if args.watch:  # k8slab.widgets hook: a live WatchTable for --timeout (default 30s)
+        from ...api.get import split_type_names
+        from ...widgets import WatchTable
+        from ..parser import parse_duration
+
+        type_, names = split_type_names(args.type, tuple(args.names))
+        return WatchTable(type_, *names, timeout=parse_duration(args.timeout) if args.timeout else None,
+                          namespace=args.namespace, all_namespaces=args.all_namespaces,
+                          label_selector=args.selector, field_selector=args.field_selector)
     from ...api.get import get
 
     return get(args.type, *args.names, namespace=args.namespace, all_namespaces=args.all_namespaces,

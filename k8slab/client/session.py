@@ -323,6 +323,9 @@ def use(context: str | None = None, namespace: str | None = None, allow_non_lab:
         namespace: the default namespace (``None`` keeps the current one).
         allow_non_lab: allow a context that is not a k8slab lab cluster.
 
+    A new context starts from that context's own namespace unless
+    ``namespace`` is given; the same context keeps its warm connection.
+
     Returns:
         The session now in use.
 
@@ -332,14 +335,9 @@ def use(context: str | None = None, namespace: str | None = None, allow_non_lab:
     global _current
     with _current_lock:
         old = _current
-        if context is not None or old is None or (allow_non_lab and not old.is_lab):
-            ns = namespace if namespace is not None else (old._namespace if old else None)
-            if context is None and old is not None:
-                context = old.context
-            new = Session(context, ns, allow_non_lab=allow_non_lab)
-            if old is not None and new.context == old.context and old._api is not None:
-                new._api, new._index = old._api, old._index  # keep the warm connection
-            elif old is not None:
+        if old is None or (context is not None and context != old.context):
+            new = Session(context, namespace, allow_non_lab=allow_non_lab)  # guard raises here
+            if old is not None:
                 old.close()
             _current = new
         elif namespace is not None:

@@ -182,6 +182,11 @@ class ScaleModel(LiveModel):
             self._timer.daemon = True
             self._timer.start()
 
+    def scale_to(self, n: int, timeout: float = 10.0) -> None:
+        """Set :attr:`replicas` once the object has been seen (right after construction too)."""
+        self.wait_until(lambda: self.exists or bool(self.error) or self._closed, timeout)
+        self.replicas = n
+
     def flush(self) -> None:
         """Send a pending scale now instead of after the debounce."""
         with self._lock:

@@ -11,8 +11,9 @@ def build_parser() -> CmdParser:
                   epilog="Examples:\n  %k8s rollout status deploy/web --timeout 60s\n"
                          "  %k8s rollout history deploy/web\n  %k8s rollout history deploy/web --revision 2\n"
                          "  %k8s rollout undo deploy/web\n  %k8s rollout undo deploy/web --to-revision 1\n"
-                         "  %k8s rollout restart deploy/web\n  %k8s rollout pause deploy/web")
-    p.add_argument("action", choices=["status", "history", "undo", "restart", "pause", "resume"])
+                         "  %k8s rollout restart deploy/web\n  %k8s rollout pause deploy/web\n"
+                         "  %k8s rollout watch deploy/web --timeout 2m   (a live widget)")
+    p.add_argument("action", choices=["status", "history", "undo", "restart", "pause", "resume", "watch"])
     p.add_argument("targets", nargs="+", metavar="TYPE/NAME")
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("--to-revision", type=int, help="undo: the revision to go back to (default: previous)")
@@ -24,6 +25,16 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
+    if args.action == "watch":  # k8slab.widgets hook: a live RolloutWatcher; the cell waits up to --timeout
+        from ...widgets import RolloutWatcher
+        from ..parser import parse_duration
+
+        if len(args.targets) != 1:
+            from IPython.core.error import UsageError
+
+            raise UsageError("rollout watch shows one object: give one TYPE/NAME.")
+        return RolloutWatcher(args.targets[0], args.namespace,
+                              timeout=parse_duration(args.timeout) if args.timeout else None)
     from ...api.rollout import rollout
 
     return rollout(args.action, *args.targets, namespace=args.namespace, to_revision=args.to_revision,

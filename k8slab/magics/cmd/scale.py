@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from IPython.core.error import UsageError
+
 from ..parser import CmdParser, add_namespace_flags, parse_duration
 
 
@@ -11,15 +13,28 @@ def build_parser() -> CmdParser:
                          "  %k8s scale deploy/web --replicas 0 --current-replicas 3\n"
                          "  %k8s scale statefulset db --replicas 2 --wait")
     p.add_argument("targets", nargs="+", metavar="TYPE/NAME")
-    p.add_argument("--replicas", type=int, required=True, help="the new number of replicas")
+    p.add_argument("--replicas", type=int, help="the new number of replicas (required unless --widget)")
     p.add_argument("--current-replicas", type=int, help="only if it has exactly this many now")
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("--wait", nargs="?", const="120s", default=None, metavar="TIMEOUT",
                    help="wait until the scaled objects are ready")
+    p.add_argument("--widget", action="store_true",
+                   help="show a live slider and pod chips instead (k8slab.widgets.ScaleWidget)")
     return p
 
 
 def run(args, cell, shell):
+    if args.widget:  # k8slab.widgets hook: a live ScaleWidget (--replicas, if given, is applied by it)
+        from ...widgets import ScaleWidget
+
+        if len(args.targets) != 1:
+            raise UsageError("--widget shows one object: give one TYPE/NAME.")
+        w = ScaleWidget(args.targets[0], args.namespace)
+        if args.replicas is not None:
+            w.model.scale_to(args.replicas)
+        return w
+    if args.replicas is None:
+        raise UsageError("%k8s scale: --replicas N is required (or --widget for a live slider).")
     from ...api.scale import scale
 
     return scale(*args.targets, replicas=args.replicas, current_replicas=args.current_replicas,

@@ -164,3 +164,15 @@ def test_public_api_raises_only_k8slab_errors(web):
         assert "kubernetes" not in type(info.value).__module__
         cause = info.value.__cause__
         assert cause is None or "kubernetes" not in type(cause).__module__
+
+
+def test_completion_of_types_and_names(ip, web):
+    line = f"%k8s get deploy -n {web} w"
+    _, matches = ip.complete("", line, len(line))
+    assert "web" in matches
+    line = f"%k8s describe -n {web} deploy/"
+    _, matches = ip.complete("", line, len(line))
+    assert "deploy/web" in matches
+    line = "%k8s get deployme"
+    _, matches = ip.complete("", line, len(line))
+    assert "deployments" in matches

@@ -48,6 +48,8 @@ def type_name(schema: dict, schemas: dict) -> str:
     s, ref = _deref(schema, schemas)
     if ref:
         short = ref.rsplit(".", 1)[-1]
+        if s.get("format") == "int-or-string":
+            return "IntOrString"
         if s.get("type") in ("string", "integer", "boolean", "number") and not s.get("properties"):
             return s["type"]
         return short
@@ -74,7 +76,8 @@ def _field_schema(s: dict, schemas: dict) -> dict:
 def _wrap(text: str, indent: str) -> list[str]:
     out = []
     for para in (text or "<empty>").split("\n"):
-        out += textwrap.wrap(para, 76, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+        out += textwrap.wrap(para, 76, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False, break_long_words=False) or [indent.rstrip()]
     return out
 
 
@@ -151,8 +154,7 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
                 p = props[name]
                 lines.append(f"  {name}\t<{type_name(p, schemas)}>" + (" -required-" if name in required else ""))
                 pd, _ = _deref(p, schemas)
-                lines += _wrap((p.get("description") or pd.get("description") or "<no description>").split("\n")[0],
-                               "    ")
+                lines += _wrap(p.get("description") or pd.get("description") or "<no description>", "    ")
                 lines.append("")
     return TextResult("\n".join(lines).rstrip() + "\n", {"kind": info.kind, "field": ".".join(walked)})
 

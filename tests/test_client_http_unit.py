@@ -164,3 +164,25 @@ def test_use_keeps_the_warm_client_and_sets_namespace(fake):
     assert s3.api_client is api and s3.namespace == "other"
     with pytest.raises(E.ClusterUnreachableError, match="not defined"):
         S.use(context="nope")
+
+
+def test_recreated_cluster_is_picked_up(fake, tmp_path, monkeypatch):
+    import os
+
+    s1 = S.use(namespace="kept")
+    assert s1.request("GET", "/api")["kind"] == "APIGroupDiscoveryList"
+    path = os.environ["K8SLAB_KUBECONFIG"]
+    second = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=second.serve_forever, daemon=True).start()
+    try:
+        # `k8slab up` again: same file, new server address
+        (tmp_path / "new").mkdir()
+        new = _kubeconfig(tmp_path / "new", f"http://127.0.0.1:{second.server_address[1]}")
+        os.replace(new, path)
+        os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+        s2 = S.current()
+        assert s2 is not s1 and s2.server.endswith(str(second.server_address[1]))
+        assert s2.namespace == "kept" and s2.request("GET", "/api")["kind"] == "APIGroupDiscoveryList"
+    finally:
+        second.shutdown()
+        second.server_close()

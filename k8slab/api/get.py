@@ -230,9 +230,9 @@ def _render_objects(items, obj_names, fmt, arg, *, sort_by, show_secrets, show_m
     single = len(obj_names) == 1
     data = items[0] if single else out.as_list(items)
     if fmt == "yaml":
-        return out.TextResult(out.to_yaml(data), data)
+        return out.TextResult(out.to_yaml(data).rstrip("\n"), data)
     if fmt == "json":
-        return out.TextResult(out.to_json(data) + "\n", data)
+        return out.TextResult(out.to_json(data), data)
     if fmt == "name":
         lines = [f"{_name_prefix(i)}/{i['metadata']['name']}" for i in items]
         return out.TextResult("\n".join(lines) if lines else empty_msg, lines)

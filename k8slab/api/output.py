@@ -28,13 +28,15 @@ class TextResult(str):
 def _yaml_dumper():
     import yaml
 
-    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    class Dumper(yaml.SafeDumper):
+        """Like kubectl's YAML: double quotes where quoting is needed, ``|`` blocks for multi-line text."""
 
-    class Dumper(base):  # type: ignore[misc, valid-type]
-        pass
+        def choose_scalar_style(self):
+            style = super().choose_scalar_style()
+            return '"' if style == "'" else style
 
     def str_rep(dumper, value):
-        style = "|" if "\n" in value else None
+        style = "|" if "\n" in value and not any(c in value for c in "\t\r") else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, str_rep)
@@ -51,13 +53,12 @@ def to_yaml(obj) -> str:
 
     if _DUMPER is None:
         _DUMPER = _yaml_dumper()
-    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=True, default_flow_style=False,
-                     allow_unicode=True, width=1 << 20)
+    return yaml.dump(obj, Dumper=_DUMPER, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 
 def to_json(obj) -> str:
-    """JSON like kubectl's: four-space indent, the server's key order."""
-    return json.dumps(obj, indent=4, ensure_ascii=False)
+    """JSON like kubectl's: four-space indent, sorted keys (Go marshals maps sorted)."""
+    return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False)
 
 
 def strip_managed_fields(obj):

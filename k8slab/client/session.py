@@ -8,6 +8,7 @@ caches API discovery. See :mod:`k8slab.client` for the interface.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any, Iterator
 from urllib.parse import urlencode
@@ -47,7 +48,9 @@ class Session:
     def __init__(self, context: str | None = None, namespace: str | None = None,
                  allow_non_lab: bool = False):
         self._choice = choose_context(context, allow_non_lab=allow_non_lab)
+        self._stamp = self._files_stamp()
         self._namespace = namespace
+        self._requested_context = context
         self._allow_non_lab = allow_non_lab
         self._api = None
         self._index: _disc.ResourceIndex | None = None
@@ -55,6 +58,19 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<k8slab Session context={self.context!r} namespace={self.namespace!r} server={self.server!r}>"
+
+    def _files_stamp(self) -> tuple:
+        out = []
+        for f in self._choice.files:
+            try:
+                out.append(os.stat(f).st_mtime_ns)
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    def stale(self) -> bool:
+        """Whether the kubeconfig changed since this session read it (e.g. ``k8slab up`` again)."""
+        return self._files_stamp() != self._stamp
 
     @property
     def context(self) -> str:
@@ -299,6 +315,18 @@ _current_lock = threading.Lock()
 def current() -> Session:
     """The notebook-wide session, created on first use from the lab kubeconfig."""
     global _current
+    cur = _current
+    if cur is not None and cur.stale():
+        # The lab cluster was recreated: new port and certificates; keep the user's choices.
+        with _current_lock:
+            if _current is cur:
+                try:
+                    _current = Session(cur._requested_context, cur._namespace, allow_non_lab=cur._allow_non_lab)
+                except Exception:
+                    _current = None
+                    raise
+                finally:
+                    cur.close()
     if _current is None:
         with _current_lock:
             if _current is None:

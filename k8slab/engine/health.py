@@ -15,6 +15,11 @@ def _api(kubeconfig: str, context: str):
     return config.new_client_from_config(config_file=kubeconfig, context=context)
 
 
+def _auth_headers(api) -> dict:
+    token = api.configuration.api_key.get("BearerToken") or api.configuration.api_key.get("authorization")
+    return {"Authorization": token} if token else {}
+
+
 def api_health(kubeconfig: str, context: str, timeout: float = 3) -> tuple[str, bool, str]:
     """Return (server URL, healthy?, error text) for ``/readyz``."""
     try:
@@ -23,8 +28,8 @@ def api_health(kubeconfig: str, context: str, timeout: float = 3) -> tuple[str, 
         return "", False, f"kubeconfig {kubeconfig} has no usable context {context!r}: {exc}"
     server = api.configuration.host
     try:
-        resp = api.call_api("/readyz", "GET", auth_settings=["BearerToken"],
-                            _preload_content=False, _request_timeout=timeout)
+        resp = api.rest_client.pool_manager.request(
+            "GET", server + "/readyz", headers=_auth_headers(api), timeout=timeout, retries=False)
         ok = resp.status == 200
         return server, ok, "" if ok else f"/readyz answered {resp.status}"
     except Exception as exc:

@@ -18,9 +18,13 @@ import pytest
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 
+_ENV: dict[str, str] = {}
+
+
 def _k8slab(*args, timeout=600):
+    env = dict(os.environ, **_ENV)
     return subprocess.run([sys.executable, "-m", "k8slab", *args], capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=env)
 
 
 def _listening(port: int) -> bool:
@@ -30,11 +34,16 @@ def _listening(port: int) -> bool:
 
 
 @pytest.fixture
-def throwaway(cluster):
-    """A cluster name of its own; removed whatever the test does."""
+def throwaway(cluster, tmp_path):
+    """A cluster name and kubeconfig of its own (the lab's current context is left alone);
+    removed whatever the test does."""
     name = f"t{secrets.token_hex(3)}"
-    yield name
-    _k8slab("down", "--name", name)
+    _ENV["K8SLAB_KUBECONFIG"] = str(tmp_path / "kubeconfig")
+    try:
+        yield name
+    finally:
+        _k8slab("down", "--name", name)
+        _ENV.clear()
 
 
 def test_up_twice_is_one_cluster_and_down_leaves_nothing(throwaway):

@@ -296,6 +296,30 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None
         wait_ready(str(kubeconfig), ctx, nodes=workers + 1, timeout=120)
 
 
+def repair_current_context(prefer: str) -> None:
+    """Keep k8slab's kubeconfig usable by kubectl after kwokctl edits it.
+
+    kwokctl clears ``current-context`` when it deletes a cluster; point it back at
+    ``prefer`` (or any remaining context) so ``KUBECONFIG=$(k8slab kubeconfig) kubectl``
+    keeps working.
+    """
+    path = paths.kubeconfig_path()
+    try:
+        conf = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return
+    names = [c.get("name") for c in conf.get("contexts") or []]
+    if conf.get("current-context") in names:
+        return
+    target = prefer if prefer in names else (names[0] if names else "")
+    if target != conf.get("current-context"):
+        conf["current-context"] = target
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(yaml.safe_dump(conf, sort_keys=False))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+
+
 def _cleanup(name: str) -> None:
     """Stop every process of the cluster and remove its state, whatever state it is in."""
     kwokctl(["delete", "cluster", "--kubeconfig", str(paths.kubeconfig_path())], name=name,
@@ -306,6 +330,7 @@ def _cleanup(name: str) -> None:
     provisioner_pidfile(name).unlink(missing_ok=True)
     shutil.rmtree(cluster_dir(name), ignore_errors=True)
     (paths.state_dir() / f"{name}.kwokctl.yaml").unlink(missing_ok=True)
+    repair_current_context(context_name("k8slab"))
 
 
 def delete(name: str, echo: Callable[[str], None] = print) -> bool:

@@ -35,6 +35,17 @@ from k8slab import errors as E
 
 log = logging.getLogger(__name__)
 
+
+class _QuietWatchRetries(logging.Filter):
+    """Drop urllib3's "Retrying … watch=true" warnings: a reconnecting watch shows its state
+    in the widget; without this, Python's last-resort handler prints each retry in the cell."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and "watch=true" in record.getMessage())
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_QuietWatchRetries())
+
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io, application/json"
 JSON = "application/json"
 

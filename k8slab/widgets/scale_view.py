@@ -77,7 +77,8 @@ class ScaleWidget(W.VBox):
         self.model.replicas = change["new"]
 
     def _on_replicas(self, change) -> None:
-        n = change["new"]
+        # the model may have refused and reset the value inside this same notification
+        n = self.model.replicas
         self._syncing = True
         try:
             self.slider.max = max(self.slider.max, self._slider_max(n))

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from k8slab.client import session as S
+from k8slab.client.kubeconfig import LAB_CONTEXTS, _Merged
+from k8slab.engine.paths import kubeconfig_path
+
+
+def pin_lab_context() -> str:
+    """Use the main lab context for these tests, whatever current-context other tests leave behind.
+
+    ``K8SLAB_TEST_CONTEXT`` chooses another one.
+    """
+    S.reset()
+    wanted = os.environ.get("K8SLAB_TEST_CONTEXT")
+    if not wanted:
+        defined = _Merged([str(kubeconfig_path())]).contexts
+        wanted = next((c for c in LAB_CONTEXTS if c in defined), None)
+    return S.use(context=wanted).context
 
 
 def create(ns: str | None, obj: dict) -> dict:
@@ -64,3 +80,16 @@ def make_web(ns: str, name: str = "web", replicas: int = 2) -> dict:
     create(ns, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-secret"},
                 "stringData": {"password": "s3cr3t-value"}})
     return wait_for(ns, "apps/v1", "Deployment", name, deployment_ready(replicas), timeout=90)
+
+
+def shell():
+    """The test process's in-process IPython shell with the extension loaded."""
+    from IPython.testing.globalipapp import start_ipython
+
+    start_ipython()
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if "k8s" not in ip.magics_manager.magics["line"]:
+        ip.run_line_magic("load_ext", "k8slab")
+    return ip

@@ -12,6 +12,8 @@ from k8slab.client import session as S
 from k8slab.engine import versions
 from k8slab.engine.paths import bin_dir
 
+from _k8s_objects import pin_lab_context, shell
+
 pytestmark = pytest.mark.cluster
 KUBECTL = bin_dir("kubernetes", versions.KUBERNETES) / "kubectl"
 
@@ -26,11 +28,8 @@ def _median(fn, n):
 
 
 def test_warm_get_pods_vs_kubectl(cluster, kubeconfig, namespace):
-    from IPython.testing.globalipapp import start_ipython
-
-    ip = start_ipython()
-    ip.run_line_magic("load_ext", "k8slab")
-    S.reset()
+    ip = shell()
+    pin_lab_context()
     ip.run_line_magic("k8s", f"get pods -n {namespace}")  # warm: imports, discovery, TLS connection
     ours = _median(lambda: ip.run_line_magic("k8s", f"get pods -n {namespace}"), 20)
     cmd = [str(KUBECTL), "--kubeconfig", kubeconfig, "--context", S.current().context, "get", "pods", "-n", namespace]

@@ -11,18 +11,14 @@ from IPython.core.error import UsageError
 from k8slab.api.table import K8sTable
 from k8slab.client import session as S
 
-from _k8s_objects import create, make_web
+from _k8s_objects import create, make_web, pin_lab_context, shell
 
 pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
 def ip():
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "k8slab")
-    return shell
+    return shell()
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +26,7 @@ def web(cluster):
     """One namespace with a ready 2-replica Deployment ``web``, a Service, a ConfigMap and a Secret."""
     import secrets as _s
 
-    S.reset()
+    pin_lab_context()
     name = f"k8slab-test-{_s.token_hex(3)}"
     create(None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
     try:

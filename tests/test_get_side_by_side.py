@@ -12,7 +12,7 @@ from k8slab.client import session as S
 from k8slab.engine import versions
 from k8slab.engine.paths import bin_dir
 
-from _k8s_objects import create, make_web
+from _k8s_objects import create, make_web, pin_lab_context, shell
 
 pytestmark = pytest.mark.cluster
 KUBECTL = bin_dir("kubernetes", versions.KUBERNETES) / "kubectl"
@@ -39,7 +39,7 @@ def ns(cluster, kubeconfig):
 
     if not KUBECTL.exists():
         pytest.fail(f"kubectl is not built at {KUBECTL}; run: k8slab build kubectl")
-    S.reset()
+    pin_lab_context()
     name = f"k8slab-test-{_s.token_hex(3)}"
     create(None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
     try:
@@ -90,3 +90,22 @@ def test_api_resources_like_kubectl(ns, kubeconfig):
     ours = k8slab.api_resources()
     assert list(ours.columns) == parse_columns(text)[0]
     assert ours.to_text(max_rows=None) == text.rstrip("\n")  # same rows, same order, same layout
+
+
+@pytest.mark.parametrize("args", [
+    "get deploy web -o yaml", "get deploy web -o json", "get cm -o yaml", "get svc -o json",
+    "get pods -o name", "get deploy,svc,cm -o name",
+    "get pods -o jsonpath={.items[*].metadata.name}",
+    r"""get pods -o jsonpath='{range .items[*]}{.metadata.name}:{.spec.containers[0].image}{"\n"}{end}'""",
+    "get pods -o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image,NODE:.spec.nodeName",
+    "get cm -o custom-columns=NAME:.metadata.name,KEYS:.data.greeting --sort-by=.metadata.name",
+])
+def test_printed_outputs_identical_to_kubectl(ns, kubeconfig, args):
+    import shlex
+
+    ip = shell()
+    argv = shlex.split(args)
+    theirs = kubectl(kubeconfig, *argv, "-n", ns)
+    ours = ip.run_line_magic("k8s", " ".join(shlex.quote(a) for a in argv) + f" -n {ns}")
+    text = ours.to_text(max_rows=None) if hasattr(ours, "to_text") else str(ours)
+    assert text.rstrip("\n") == theirs.rstrip("\n")

@@ -12,11 +12,9 @@ from IPython.utils.capture import capture_output
 
 @pytest.fixture(scope="module")
 def ip():
-    from IPython.testing.globalipapp import start_ipython
+    from _k8s_objects import shell
 
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "k8slab")
-    return shell
+    return shell()
 
 
 def test_load_ext_is_cheap_and_lazy():

@@ -8,25 +8,21 @@ from IPython.utils.capture import capture_output
 
 from k8slab.client import session as S
 
-from _k8s_objects import create, make_web
+from _k8s_objects import create, make_web, pin_lab_context, shell
 
 pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
 def ip():
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "k8slab")
-    return shell
+    return shell()
 
 
 @pytest.fixture(scope="module")
 def web(cluster):
     import secrets as _s
 
-    S.reset()
+    pin_lab_context()
     name = f"k8slab-test-{_s.token_hex(3)}"
     create(None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
     try:
@@ -149,7 +145,8 @@ def test_guard_refuses_a_non_lab_context(ip, tmp_path, monkeypatch):
             k8s(ip, "use --context prod --allow-non-lab")
         assert "context prod" in cap.stdout and S.current().context == "prod"
     finally:
-        S.reset()
+        monkeypatch.delenv("KUBECONFIG")
+        pin_lab_context()
 
 
 def test_public_api_raises_only_k8slab_errors(web):

@@ -13,7 +13,7 @@ import threading
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
-from ..errors import ContextGuardError, K8sLabError, UsageError
+from ..errors import ClusterUnreachableError, ContextGuardError, K8sLabError, UsageError
 from . import discovery as _disc
 from .errors import from_status, translate
 from .kubeconfig import ContextChoice, choose_context
@@ -320,13 +320,13 @@ def current() -> Session:
         # The lab cluster was recreated: new port and certificates; keep the user's choices.
         with _current_lock:
             if _current is cur:
-                try:
-                    _current = Session(cur._requested_context, cur._namespace, allow_non_lab=cur._allow_non_lab)
-                except Exception:
-                    _current = None
-                    raise
-                finally:
-                    cur.close()
+                _current = None
+                cur.close()
+                try:  # stay on the same context while it exists; never switch clusters silently
+                    _current = Session(cur.context, cur._namespace, allow_non_lab=cur._allow_non_lab)
+                except ClusterUnreachableError:
+                    _current = Session(cur._requested_context, cur._namespace,
+                                       allow_non_lab=cur._allow_non_lab)
     if _current is None:
         with _current_lock:
             if _current is None:

@@ -109,3 +109,13 @@ def test_printed_outputs_identical_to_kubectl(ns, kubeconfig, args):
     ours = ip.run_line_magic("k8s", " ".join(shlex.quote(a) for a in argv) + f" -n {ns}")
     text = ours.to_text(max_rows=None) if hasattr(ours, "to_text") else str(ours)
     assert text.rstrip("\n") == theirs.rstrip("\n")
+
+
+@pytest.mark.parametrize("args", [[], ["--for", "deploy/web"], ["--types", "Normal"]])
+def test_events_like_kubectl(ns, kubeconfig, args):
+    import k8slab
+
+    theirs = kubectl(kubeconfig, "events", "-n", ns, *args)
+    target = args[1] if args[:1] == ["--for"] else None
+    ours = k8slab.events(target, namespace=ns, types=args[1] if args[:1] == ["--types"] else None)
+    assert drop_age(*parse_columns(theirs)) == drop_age(*parse_columns(ours.to_text(max_rows=None)))

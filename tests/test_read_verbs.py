@@ -65,9 +65,9 @@ def test_describe_missing_object(ip, web):
 def test_events_sorted_and_filtered(ip, web):
     ev = k8s(ip, f"events -n {web}")
     assert list(ev.columns) == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
-    assert "deployment/web" in set(ev.OBJECT) and "ScalingReplicaSet" in set(ev.REASON)
+    assert "Deployment/web" in set(ev.OBJECT) and "ScalingReplicaSet" in set(ev.REASON)
     only = k8s(ip, f"events deploy/web -n {web}")
-    assert set(only.OBJECT) == {"deployment/web"}
+    assert set(only.OBJECT) == {"Deployment/web"}
     warnings = k8s(ip, f"events -n {web} --types Warning")
     assert set(warnings.TYPE) <= {"Warning"} and len(warnings) < len(ev)
 

@@ -81,7 +81,7 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
             continue
         io = ev.get("involvedObject") or {}
         row = [last_seen(ev), ev.get("type") or "", ev.get("reason") or "",
-               f"{(io.get('kind') or '').lower()}/{io.get('name') or ''}",
+               f"{io.get('kind') or ''}/{io.get('name') or ''}",
                (ev.get("message") or "").strip()]
         if all_namespaces:
             row.insert(0, (ev.get("metadata") or {}).get("namespace", ""))

@@ -105,3 +105,31 @@ def test_max_rows_config_reaches_tables(ip):
     finally:
         ip.run_line_magic("config", "K8sMagics.max_rows = 60")
     assert table.MAX_ROWS == 60
+
+
+def test_unreachable_cluster_is_a_short_usage_error(ip, tmp_path, monkeypatch):
+    import socket
+
+    import yaml
+
+    from k8slab.client import session as S
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    cfg = tmp_path / "kubeconfig"
+    cfg.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "kwok-k8slab",
+        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "kwok-k8slab", "context": {"cluster": "c", "user": "u"}}]}))
+    monkeypatch.setenv("K8SLAB_KUBECONFIG", str(cfg))
+    S.reset()
+    try:
+        with pytest.raises(UsageError) as info:
+            ip.run_line_magic("k8s", "get pods")
+        msg = str(info.value)
+        assert f"127.0.0.1:{port}" in msg and "k8slab up" in msg and len(msg.splitlines()) <= 3
+    finally:
+        S.reset()

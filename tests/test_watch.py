@@ -16,9 +16,11 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture
 def sess(cluster, namespace):
+    from _k8s_objects import pin_lab_context
+
     from k8slab.client import session as s
 
-    s.reset()
+    pin_lab_context()  # other tests may leave another current-context behind
     yield s.use(namespace=namespace)
     s.reset()
 

@@ -17,9 +17,11 @@ T = 60  # seconds any single wait may take on the shared 2-core machine
 
 @pytest.fixture
 def sess(cluster, namespace):
+    from _k8s_objects import pin_lab_context
+
     from k8slab.client import session as s
 
-    s.reset()
+    pin_lab_context()  # other tests may leave another current-context behind
     yield s.use(namespace=namespace)
     assert close_all() >= 0
     s.reset()

@@ -234,7 +234,6 @@ class ResourceWatch:
                         self._list()
                         need_list = False
                         self._synced.set()
-                    self._set_state(WATCHING)
                     got = self._watch_once()
                     if got:
                         down_since = None
@@ -356,6 +355,8 @@ class ResourceWatch:
             self._resp = resp
         if self._stop.is_set():
             self._shutdown_response()
+        else:
+            self._set_state(WATCHING)  # only once the server has answered
         got = False
         buf = b""
         try:

@@ -214,7 +214,7 @@ def test_diff_shows_changes_without_applying(namespace, sess):
     res = k8slab.apply(deploy(image="nginx:1.28") + "---\n" + SVC, namespace=namespace, diff=True)
     text = str(res)
     assert f"--- live/deployment.apps/web\n+++ merged/deployment.apps/web" in text
-    assert "-        image: nginx:1.27" in text and "+        image: nginx:1.28" in text
+    assert "-      - image: nginx:1.27\n+      - image: nginx:1.28" in text
     assert "--- /dev/null\n+++ merged/service/web" in text
     assert "resourceVersion" not in text and "managedFields" not in text and "uid:" not in text
     assert text.endswith("2 of 2 objects would change; nothing was applied.")
@@ -233,19 +233,25 @@ def test_secret_values_are_never_shown(namespace, sess):
 
 
 def test_prune_deletes_what_the_cell_no_longer_declares(namespace, sess):
-    k8slab.apply(CM.format(name="a", value="1") + "---\n" + CM.format(name="b", value="1"), namespace=namespace)
-    res = k8slab.apply(CM.format(name="a", value="1"), namespace=namespace, prune=True,
+    k8slab.apply(CM.format(name="a", value="one") + "---\n" + CM.format(name="b", value="one"), namespace=namespace)
+    res = k8slab.apply(CM.format(name="a", value="one"), namespace=namespace, prune=True,
                        selector="k8slab.dev/test=true")
     assert str(res) == "configmap/a unchanged\nconfigmap/b pruned"
     assert not exists(sess, f"/api/v1/namespaces/{namespace}/configmaps/b")
     assert exists(sess, f"/api/v1/namespaces/{namespace}/configmaps/a")
 
 
+def test_a_number_where_a_string_belongs_says_to_quote_it(namespace, sess):
+    with pytest.raises(ApplyError) as exc:
+        k8slab.apply(CM.format(name="n", value="1"), namespace=namespace)
+    assert 'data.key (line 7): expected a string, got 1: quote it ("1")' in str(exc.value)
+
+
 def test_prune_without_selector_is_refused(namespace):
     from k8slab.errors import UsageError
 
     with pytest.raises(UsageError, match="--prune needs a label selector"):
-        k8slab.apply(CM.format(name="a", value="1"), namespace=namespace, prune=True)
+        k8slab.apply(CM.format(name="a", value="one"), namespace=namespace, prune=True)
 
 
 def test_wait_blocks_until_ready(namespace, sess):
@@ -270,17 +276,18 @@ def test_wait_timeout_names_what_is_not_ready_and_why(namespace, sess):
 
 
 def test_files_and_directories(namespace, sess, tmp_path):
-    (tmp_path / "b.yaml").write_text(CM.format(name="b", value="1"))
-    (tmp_path / "a.yaml").write_text(CM.format(name="a", value="1"))
-    one = tmp_path / "one.yml"
-    one.write_text(CM.format(name="c", value="1"))
+    (tmp_path / "b.yaml").write_text(CM.format(name="b", value="one"))
+    (tmp_path / "a.yaml").write_text(CM.format(name="a", value="one"))
+    (tmp_path / "other").mkdir()
+    one = tmp_path / "other" / "one.yml"
+    one.write_text(CM.format(name="c", value="one"))
     res = k8slab.apply(files=[str(tmp_path)], namespace=namespace)
     assert str(res) == "configmap/a created\nconfigmap/b created"
     assert str(k8slab.apply(files=str(one), namespace=namespace)) == "configmap/c created"
 
 
 def test_namespace_flag_conflicting_with_the_object(namespace, sess):
-    doc = CM.format(name="a", value="1").replace("metadata:\n", "metadata:\n  namespace: other\n")
+    doc = CM.format(name="a", value="one").replace("metadata:\n", "metadata:\n  namespace: other\n")
     with pytest.raises(ApplyError, match='sets namespace "other" but -n/namespace= is'):
         k8slab.apply(doc, namespace=namespace)
 
@@ -331,5 +338,5 @@ def test_duplicate_objects_are_refused(namespace, sess):
     from k8slab.errors import ManifestError
 
     with pytest.raises(ManifestError, match="declared twice"):
-        k8slab.apply(CM.format(name="a", value="1") + "---\n" + CM.format(name="a", value="2"), namespace=namespace)
+        k8slab.apply(CM.format(name="a", value="one") + "---\n" + CM.format(name="a", value="2"), namespace=namespace)
     assert not exists(sess, f"/api/v1/namespaces/{namespace}/configmaps/a")

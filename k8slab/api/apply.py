@@ -327,9 +327,8 @@ def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> A
         p.error = explain(exc, p.m, p.info, p.namespace)
         applied = [str(done[id(q)]) for q in plans if id(q) in done]
         _raise_failures([p], len(plans), applied=applied)
-    before = (p.live or {}).get("metadata", {}).get("resourceVersion")
-    after = (answer.get("metadata") or {}).get("resourceVersion")
-    action = "created" if p.live is None else ("unchanged" if before == after else "configured")
+    # not resourceVersions: controllers bump them with status updates between our GET and PATCH
+    action = "created" if p.live is None else ("configured" if _diff.changed(p.live, answer) else "unchanged")
     return AppliedObject(p.label, action, p.namespace, answer, manifest=p.m)
 
 
@@ -435,11 +434,22 @@ def explain(exc: K8sLabError, m: Manifest, info=None, namespace: str | None = No
         for piece in strict.group(1).split(", ."):
             piece = piece if piece.startswith(".") else "." + piece
             fld, _, msg = piece.lstrip(".").partition(": ")
+            msg = _go_value(msg)
             where = m.field_line(fld)
             parts.append(f"{fld}{f' (line {where})' if where and m.line else ''}: {msg}"
                          + (" (a typo? see %k8s explain " + m.kind.lower() + ")" if "not declared" in msg else ""))
         return "\n".join(parts)
     return _strip_prefix(str(exc))
+
+
+def _go_value(msg: str) -> str:
+    # SSA type errors print Go values: "expected string, got &value.valueUnstructured{Value:1}"
+    found = re.fullmatch(r"expected (\w+), got &value\.valueUnstructured\{Value:(.*)\}", msg)
+    if not found:
+        return msg
+    want, got = found.groups()
+    hint = f': quote it ("{got}")' if want == "string" else ""
+    return f"expected a{'n' if want[0] in 'aeiou' else ''} {want}, got {got}{hint}"
 
 
 def _conflict(causes: list[dict], m: Manifest) -> str:

@@ -8,6 +8,28 @@ from k8slab.errors import ConflictError, K8sLabError, UsageError
 FIELD_MANAGER = "k8slab-scale"
 
 
+def _scale_one(sess, t, replicas: int, current_replicas: int | None) -> dict:
+    path = t.path("scale")
+    query = {"fieldManager": FIELD_MANAGER}
+    if current_replicas is None:
+        return sess.request("PATCH", path, body={"spec": {"replicas": replicas}}, query=query,
+                            content_type="application/merge-patch+json")
+    # The precondition must hold on the version we write: PUT with its resourceVersion. Controllers
+    # bump the resourceVersion with status updates, so a conflict is retried after re-checking.
+    for _ in range(5):
+        current = sess.request("GET", path)
+        have = (current.get("spec") or {}).get("replicas", 0)
+        if have != current_replicas:
+            raise K8sLabError(f"{t.label} has {have} replicas, not {current_replicas} (--current-replicas):"
+                              " it was not scaled.")
+        current["spec"]["replicas"] = replicas
+        try:
+            return sess.request("PUT", path, body=current, query=query)
+        except ConflictError:
+            continue
+    raise K8sLabError(f"{t.label} kept changing while it was being scaled; run the scale again.")
+
+
 def scale(*targets: str, replicas: int, current_replicas: int | None = None,
           namespace: str | None = None, wait: bool | float = False) -> Lines:
     """Set ``spec.replicas`` through the ``scale`` subresource, as ``kubectl scale`` does.
@@ -40,25 +62,7 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
                              " scale deployments, replicasets or statefulsets.")
     lines, objs = [], []
     for t in found:
-        path = t.path("scale")
-        current = sess.request("GET", path)
-        have = (current.get("spec") or {}).get("replicas", 0)
-        if current_replicas is not None and have != current_replicas:
-            raise K8sLabError(f"{t.label} has {have} replicas, not {current_replicas} (--current-replicas):"
-                              " it was not scaled.")
-        if have == replicas and current_replicas is None:
-            lines.append(f"{t.label} scaled")
-            objs.append(current)
-            continue
-        body = {"apiVersion": current.get("apiVersion", "autoscaling/v1"), "kind": "Scale",
-                "metadata": {"name": t.name, "namespace": t.namespace,
-                             "resourceVersion": current["metadata"]["resourceVersion"]},
-                "spec": {"replicas": replicas}}
-        try:
-            objs.append(sess.request("PUT", path, body=body, query={"fieldManager": FIELD_MANAGER}))
-        except ConflictError as exc:
-            raise K8sLabError(f"{t.label} changed while it was being scaled; run the scale again."
-                              f" ({exc})") from None
+        objs.append(_scale_one(sess, t, replicas, current_replicas))
         lines.append(f"{t.label} scaled")
     if wait:
         from k8slab.api.wait import wait_ready

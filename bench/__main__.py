@@ -1,0 +1,111 @@
+"""``python -m bench [--quick] [--cases 1,2,...] [--out FILE]``: run, print the table, write JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .common import Ctx, Result, machine
+
+ALL = (1, 2, 3, 4, 5, 6, 7)
+DEFAULT_OUT = Path(__file__).parent / "results" / "latest.json"
+
+
+def _cases(text: str) -> list[int]:
+    try:
+        got = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--cases takes numbers like 1,2,5 (got {text!r})") from None
+    bad = [c for c in got if c not in ALL]
+    if bad or not got:
+        raise argparse.ArgumentTypeError(f"cases are {','.join(map(str, ALL))} (got {text!r})")
+    return got
+
+
+def run_case(ctx: Ctx, case: int) -> list[Result]:
+    if case == 1:
+        from . import case_load_ext
+        return case_load_ext.run(ctx)
+    if case in (2, 3):
+        from . import case_get
+        return case_get.run(ctx, {case})
+    if case == 4:
+        from . import case_apply
+        return case_apply.run(ctx)
+    if case == 5:
+        from . import case_rollout
+        return case_rollout.run(ctx)
+    if case == 6:
+        from . import case_engine
+        return case_engine.run(ctx)
+    from . import case_notebooks
+    return case_notebooks.run(ctx)
+
+
+def format_table(rows: list[dict]) -> str:
+    """The results as a Markdown table (the README shows the same)."""
+    def s(v):
+        if v is None:
+            return "–"
+        return f"{v * 1000:.1f} ms" if v < 1 else f"{v:.2f} s"
+    lines = ["| case | k8slab | kubectl | ratio | n |", "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}×"
+        lines.append(f"| {r['case']} | {s(r['k8slab_s'])} | {s(r['kubectl_s'])} | {ratio} | {r['n']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="tiny sizes and one run each (smoke test)")
+    p.add_argument("--cases", type=_cases, default=list(ALL), help="e.g. 1,2,3 (default: all)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})")
+    p.add_argument("-q", "--quiet", action="store_true", help="only the table")
+    args = p.parse_args(argv)
+
+    ctx = Ctx(quick=args.quick, verbose=not args.quiet)
+    from . import fixtures
+
+    left = fixtures.cleanup_leftovers()
+    if left:
+        ctx.log(f"removed leftovers of an earlier run: {', '.join(left)}")
+    info = machine()
+    started = time.time()
+    results: list[Result] = []
+    failed: list[str] = []
+    for case in args.cases:
+        ctx.log(f"case {case}…")
+        try:
+            results += run_case(ctx, case)
+        except Exception as e:  # noqa: BLE001 - report it and go on with the other cases
+            traceback.print_exc()
+            failed.append(f"case {case}: {e.__class__.__name__}: {e}")
+    rows = [r.as_dict() for r in results]
+    info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    info["bench_wall_s"] = round(time.time() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    # the machine next to the results (latest.json itself is the list the issue specifies)
+    args.out.with_name(args.out.stem + ".machine.json").write_text(
+        json.dumps({**info, "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())},
+                   indent=2) + "\n")
+    print()
+    print(format_table(rows))
+    print(f"\nmachine: {info['cpu']}, {info['cores']} cores, {info['mem_gib']} GiB; load average "
+          f"{info['load_avg'][0]} at start, {info['load_avg_end'][0]} at end; {info['bench_wall_s']:.0f} s")
+    for r in rows:
+        print(f"- {r['case']}: {r['notes']}")
+    print(f"\nwrote {args.out}")
+    if failed:
+        print("\nFAILED:\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -59,7 +59,8 @@ def lab(tmp_path, cluster):
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--expose-app-in-browser", f"--port={port}",
          "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
          "--ServerApp.disable_check_xsrf=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-         "jupyterlab.NeverCheckForUpdate"],
+         "jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
         stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
         env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"})
     try:

@@ -80,11 +80,19 @@ def test_docstring_has_examples(ip):
     assert "Examples::" in doc and "%k8s get pods" in doc and "%%k8s apply" in doc
 
 
-def test_verb_completion(ip):
-    _, matches = ip.complete("", "%k8s de", 7)
-    assert "describe" in matches and "delete" in matches
-    _, matches = ip.complete("", "%k8s get --sh", 13)
-    assert "--show-labels" in matches
+def _completions(ip, line):
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return [(c.start, c.text) for c in ip.Completer.completions(line, len(line))]
+
+
+def test_verb_and_flag_completion_suppresses_python_names(ip):
+    assert sorted(_completions(ip, "%k8s de")) == [(5, "delete"), (5, "describe")]
+    assert (14, "--show-labels") in _completions(ip, "%k8s get -A --sh")
+    assert _completions(ip, "pods = %k8s get --sort") == [(16, "--sort-by")]
+    assert _completions(ip, "%%k8s app") == [(6, "apply")]
+    assert "describe" in ip.complete("", "%k8s des", 8)[1]  # the legacy API too
 
 
 def test_config_traitlet(ip):

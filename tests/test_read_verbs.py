@@ -170,6 +170,11 @@ def test_completion_of_types_and_names(ip, web):
     line = f"%k8s describe -n {web} deploy/"
     _, matches = ip.complete("", line, len(line))
     assert "deploy/web" in matches
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():  # JupyterLab's API: replaces the whole word, no Python names mixed in
+        got = [(c.start, c.end, c.text) for c in ip.Completer.completions(line, len(line))]
+    assert got == [(len(line) - len("deploy/"), len(line), "deploy/web")]
     line = "%k8s get deployme"
     _, matches = ip.complete("", line, len(line))
     assert "deployments" in matches

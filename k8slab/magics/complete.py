@@ -114,9 +114,28 @@ def complete(line: str, symbol: str) -> list[str]:
     return []
 
 
-def k8s_completer(self, event) -> list[str]:
-    """IPython ``complete_command`` hook."""
+def k8s_matcher(context) -> dict:
+    """IPython completion matcher (API v2) for lines starting with ``%k8s``/``%%k8s``.
+
+    Suppresses Python/Jedi completions there, and completes whole words such
+    as ``deploy/web`` even though IPython's token stops at ``/`` or ``-``.
+    """
+    empty = {"completions": [], "suppress": False}
+    at = context.text_until_cursor.find("%k8s ")  # also `x = %k8s get …` and `%%k8s …`
+    if at < 0:
+        return empty
+    line = context.text_until_cursor[at:]
+    word = "" if line[-1:].isspace() else line.split()[-1]
     try:
-        return complete(event.text_until_cursor.split("\n")[-1], event.symbol)
+        matches = complete(line, word)
     except Exception:  # noqa: BLE001 - completion must never raise
-        return []
+        return empty
+    token = context.token or ""
+    prefix = word[: len(word) - len(token)] if token and word.endswith(token) else word if not token else ""
+    from IPython.core.completer import SimpleCompletion
+
+    comps = [SimpleCompletion(m[len(prefix):], type="k8s") for m in matches if m.startswith(prefix)]
+    return {"completions": comps, "suppress": True, "matched_fragment": token, "ordered": True}
+
+
+k8s_matcher.matcher_api_version = 2  # type: ignore[attr-defined]

@@ -101,10 +101,11 @@ def register(ipython) -> None:
     """Register the magics and the completer on ``ipython``."""
     magics = K8sMagics(shell=ipython)
     ipython.register_magics(magics)
-    from .complete import k8s_completer
+    from .complete import k8s_matcher
 
-    for key in ("%k8s", "%%k8s", "k8s"):
-        ipython.set_hook("complete_command", k8s_completer, str_key=key)
+    matchers = ipython.Completer.custom_matchers
+    if k8s_matcher not in matchers:
+        matchers.append(k8s_matcher)
 
 
 def unregister(ipython) -> None:
@@ -115,6 +116,10 @@ def unregister(ipython) -> None:
     for kind in ("line", "cell"):
         mm.magics[kind].pop("k8s", None)
     mm.registry.pop("K8sMagics", None)
+    from .complete import k8s_matcher
+
+    if k8s_matcher in ipython.Completer.custom_matchers:
+        ipython.Completer.custom_matchers.remove(k8s_matcher)
 
     mod = sys.modules.get("k8slab.client.session")
     if mod is not None:

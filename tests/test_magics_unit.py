@@ -89,7 +89,7 @@ def _completions(ip, line):
 
 def test_verb_and_flag_completion_suppresses_python_names(ip):
     assert sorted(_completions(ip, "%k8s de")) == [(5, "delete"), (5, "describe")]
-    assert (14, "--show-labels") in _completions(ip, "%k8s get -A --sh")
+    assert (12, "--show-labels") in _completions(ip, "%k8s get -A --sh")
     assert _completions(ip, "pods = %k8s get --sort") == [(16, "--sort-by")]
     assert _completions(ip, "%%k8s app") == [(6, "apply")]
     assert "describe" in ip.complete("", "%k8s des", 8)[1]  # the legacy API too

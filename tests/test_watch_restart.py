@@ -135,9 +135,11 @@ def test_connection_cut_resumes_from_resource_version_and_loses_no_update(proxie
     w = ResourceWatch(path, on_event=rec.on_event, on_state=rec.on_state, session=sess).start()
     quick = ResourceWatch(path, on_state=gone.on_state, session=sess, give_up_after=1.0).start()
     m = ScaleModel("deploy/web", namespace, session=sess)
+    lost = ScaleModel("deploy/web", namespace, session=sess, give_up_after=1.0)
     try:
         assert w.wait_synced(20) and quick.wait_synced(20)
         assert m.wait_until(lambda: m.ready == 1 and m.connection == "live", 60), m.connection
+        assert lost.wait_until(lambda: lost.connection == "live", 60)
         core.create_namespaced_config_map(namespace, {"metadata": {"name": "c0"}})
         rec.wait(lambda: "c0" in rec.names("ADDED"))
 
@@ -153,6 +155,12 @@ def test_connection_cut_resumes_from_resource_version_and_loses_no_update(proxie
         # "the cluster is gone" for longer than give_up_after: a clear final state, no thread left
         gone.wait(lambda: FAILED in gone.states, 30)
         assert not quick.alive and "Cannot reach" in quick.error and "k8slab up" in quick.error
+        # …and a widget model says so, then lets all its threads end
+        assert lost.wait_until(lambda: lost.connection == "lost", 30), lost.connection
+        assert "Cannot reach" in lost.error and lost.error in lost.summary()
+        for t in [x._thread for x in lost._watches.values()]:
+            t.join(5)
+        assert lost.threads_alive == 0
 
         proxy.start()
         rec.wait(lambda: all(f"c{i}" in rec.names("ADDED") for i in range(1, 6))
@@ -168,6 +176,7 @@ def test_connection_cut_resumes_from_resource_version_and_loses_no_update(proxie
         w.stop()
         quick.stop()
         m.close()
+        lost.close()
     assert not w.alive and m.threads_alive == 0
 
 

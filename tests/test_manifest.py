@@ -103,3 +103,13 @@ def test_duplicate_key_is_an_error():
         load_text(text)
     assert str(exc.value).startswith("document 1 (cell, line 7, column 3): the key 'k' appears twice in data;")
     assert "   7 |   k: 2" in str(exc.value)
+
+
+def test_field_line_understands_server_side_apply_list_keys():
+    text = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n"
+            "  - name: c\n    image: x\n    ports:\n    - containerPort: http\n")
+    (m,) = load_text(text)
+    path = 'spec.containers[name="c"].ports[containerPort="http",protocol="TCP"].containerPort'
+    assert m.field_line(path) == 11  # protocol TCP is a server default the YAML leaves out
+    assert m.field_line('.spec.containers[name="c"].image') == 9
+    assert m.field_line('spec.containers[name="zz"].image') == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,12 @@ class Manifest:
         return (self.obj.get("metadata") or {}).get("namespace")
 
     def field_line(self, path: str) -> int | None:
-        """Line of a field path as the API reports it, or of its closest written parent."""
+        """Line of a field path as the API reports it, or of its closest written parent.
+
+        Server-side apply names list items by key (``containers[name="app"]``); those
+        are matched against the object to find the item's index.
+        """
+        path = _index_path(self.obj, path.lstrip("."))
         while path:
             if path in self.lines:
                 return self.lines[path]
@@ -69,6 +75,41 @@ class Manifest:
                 break
             path = path[:cut]
         return None
+
+
+_ASSOC = re.compile(r'\[((?:[\w.-]+=(?:"[^"]*"|[^,\]]*),?)+)\]')
+
+
+def _index_path(obj: object, path: str) -> str:
+    """``spec.containers[name="app"].image`` -> ``spec.containers[0].image`` using ``obj``."""
+    if "=" not in path:
+        return path
+    out, node = "", obj
+    for token in re.finditer(r'\.?([^.\[]+)|(\[[^\]]*\])', path):
+        name, bracket = token.group(1), token.group(2)
+        if name is not None:
+            out += ("." if out else "") + name
+            node = node.get(name) if isinstance(node, dict) else None
+            continue
+        keyed = _ASSOC.fullmatch(bracket)
+        if keyed and isinstance(node, list):
+            want = dict(kv.split("=", 1) for kv in re.findall(r'[\w.-]+=(?:"[^"]*"|[^,\]]*)', keyed.group(1)))
+            want = {k: v.strip('"') for k, v in want.items()}
+            # keys the YAML leaves out (protocol: TCP) were defaulted by the server: ignore them
+            index = next((i for i, item in enumerate(node) if isinstance(item, dict)
+                          and any(k in item for k in want)
+                          and all(str(item[k]) == v for k, v in want.items() if k in item)), None)
+            if index is None:
+                return out
+            out += f"[{index}]"
+            node = node[index]
+        else:
+            out += bracket
+            try:
+                node = node[int(bracket[1:-1])] if isinstance(node, list) else None
+            except ValueError:
+                node = None
+    return out
 
 
 def load_text(text: str, *, source: str = "cell", variables: Mapping | None = None) -> list[Manifest]:

@@ -8,6 +8,7 @@ models are testable without a frontend. ``close()`` stops every watch thread.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -29,6 +30,9 @@ def close_all() -> int:
     for m in models:
         m.close()
     return len(models)
+
+
+atexit.register(close_all)  # kernel shutdown: close the watch connections, not just kill the threads
 
 
 def _thread_parent_setter() -> Callable[[], None] | None:

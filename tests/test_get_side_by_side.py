@@ -119,3 +119,12 @@ def test_events_like_kubectl(ns, kubeconfig, args):
     target = args[1] if args[:1] == ["--for"] else None
     ours = k8slab.events(target, namespace=ns, types=args[1] if args[:1] == ["--types"] else None)
     assert drop_age(*parse_columns(theirs)) == drop_age(*parse_columns(ours.to_text(max_rows=None)))
+
+
+@pytest.mark.parametrize("target", ["pods", "deployment.spec.strategy", "pods.spec.containers", "svc.spec",
+                                    "cronjobs.spec.jobTemplate"])
+def test_explain_like_kubectl(ns, kubeconfig, target):
+    import k8slab
+
+    theirs = kubectl(kubeconfig, "explain", target)
+    assert str(k8slab.explain(target)).rstrip() == theirs.rstrip()

@@ -73,11 +73,19 @@ def _field_schema(s: dict, schemas: dict) -> dict:
     return s
 
 
+def _ref_name(schema: dict, schemas: dict) -> str | None:
+    """The schema name a field refers to, through arrays (``[]Container`` → ``…Container``)."""
+    s, ref = _deref(schema, schemas)
+    while s.get("type") == "array" and not ref:
+        s, ref = _deref(s.get("items") or {}, schemas)
+    return ref
+
+
 def _wrap(text: str, indent: str) -> list[str]:
     out = []
     for para in (text or "<empty>").split("\n"):
-        out += textwrap.wrap(para, 76, initial_indent=indent, subsequent_indent=indent,
-                             break_on_hyphens=False, break_long_words=False) or [indent.rstrip()]
+        out += textwrap.wrap(para, 80, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False, break_long_words=False) or [indent]
     return out
 
 
@@ -136,9 +144,13 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
              f"VERSION:    {info.version}", ""]
     lines = [x for x in lines if x is not None]
     if label:
-        lines += [f"FIELD: {label} <{type_name(schema, schemas)}>", ""]
+        lines += [f"FIELD: {label} <{type_name(schema, schemas)}>", "", ""]
     body = _field_schema(schema, schemas)
-    desc = (schema.get("description") if label else None) or body.get("description") or ""
+    desc = body.get("description") or ""
+    if label:  # kubectl shows the field's own text, then its type's
+        ref = _ref_name(schema, schemas)
+        typ = (schemas.get(ref) or {}).get("description", "") if ref else ""
+        desc = "\n".join(x for x in (schema.get("description") or "", typ) if x) or desc
     lines += ["DESCRIPTION:"] + _wrap(desc, "    ")
     enum = body.get("enum")
     if enum:
@@ -146,7 +158,7 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
     props = body.get("properties") or {}
     if props:
         required = set(body.get("required") or [])
-        lines += ["", "FIELDS:"]
+        lines += ["    ", "FIELDS:"]  # kubectl ends the description with an indented blank line
         if recursive:
             lines += _tree(body, schemas, "  ", set())
         else:
@@ -154,6 +166,8 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
                 p = props[name]
                 lines.append(f"  {name}\t<{type_name(p, schemas)}>" + (" -required-" if name in required else ""))
                 pd, _ = _deref(p, schemas)
+                if pd.get("enum"):
+                    lines.append("  enum: " + ", ".join(str(v) for v in pd["enum"]))
                 lines += _wrap(p.get("description") or pd.get("description") or "<no description>", "    ")
                 lines.append("")
     return TextResult("\n".join(lines).rstrip() + "\n", {"kind": info.kind, "field": ".".join(walked)})

@@ -21,6 +21,7 @@ def deploy(gen=2, observed=2, want=3, replicas=3, updated=3, available=3, **extr
     (deploy(replicas=4), False, "1 old replicas are pending termination"),
     (deploy(available=2), False, "2 of 3 updated replicas are available"),
     (deploy(paused=True), False, "is paused"),
+    (deploy(want=1, replicas=3, updated=3, available=3), False, "2 old replicas are pending termination"),
 ])
 def test_deployment(obj, ready, text):
     st = status(obj)
@@ -53,6 +54,7 @@ def sts(ready=3, updated=3, cur="r1", upd="r1", partition=None, strategy="Rollin
     (sts(partition=2, updated=0, upd="r2"), False, "0 out of 1 new pods have been updated"),
     (sts(partition=2, updated=1, upd="r2"), True, "partitioned roll out complete"),
     (sts(strategy="OnDelete", cur="r1", upd="r2"), True, "OnDelete"),
+    ({**sts(), "status": {**sts()["status"], "replicas": 4}}, False, "Waiting for 1 pods to be terminated"),
 ])
 def test_statefulset(obj, ready, text):
     st = status(obj)
@@ -75,7 +77,7 @@ def test_daemonset(desired, updated, available, ready, text):
 def test_replicaset():
     obj = {"kind": "ReplicaSet", "metadata": {"name": "rs"}, "spec": {"replicas": 2},
            "status": {"readyReplicas": 1, "availableReplicas": 1}}
-    assert not status(obj) and "1 of 2 replicas are ready" in status(obj).message
+    assert not status(obj).ready and "1 of 2 replicas are ready" in status(obj).message
     obj["status"] = {"readyReplicas": 2, "availableReplicas": 2}
     assert status(obj).ready
 

@@ -39,9 +39,6 @@ class Status:
     message: str
     failed: bool = False
 
-    def __bool__(self) -> bool:
-        return self.ready
-
 
 def condition(obj: dict, type_: str) -> dict | None:
     """The ``status.conditions`` entry of ``type_``, or None."""
@@ -96,9 +93,9 @@ def _deployment(obj: dict) -> Status:
     if updated < want:
         return Status(False, f'Waiting for deployment "{name}" rollout to finish: '
                              f"{updated} out of {want} new replicas have been updated...{extra}")
-    if total > updated:
+    if total > updated or total > want:  # old pods, or extra pods after a scale-down
         return Status(False, f'Waiting for deployment "{name}" rollout to finish: '
-                             f"{total - updated} old replicas are pending termination...")
+                             f"{total - min(updated, want)} old replicas are pending termination...")
     if available < updated:
         return Status(False, f'Waiting for deployment "{name}" rollout to finish: '
                              f"{available} of {updated} updated replicas are available...")
@@ -114,6 +111,8 @@ def _statefulset(obj: dict) -> Status:
     ready = st.get("readyReplicas", 0)
     if ready < want:
         return Status(False, f"Waiting for {want - ready} pods to be ready...")
+    if st.get("replicas", want) > want:  # scaling down: the extra pods are still there
+        return Status(False, f"Waiting for {st['replicas'] - want} pods to be terminated...")
     if strategy.get("type", "RollingUpdate") == "OnDelete":
         return Status(True, f"statefulset has {ready} ready pods (OnDelete: pods update when you delete them)")
     partition = (strategy.get("rollingUpdate") or {}).get("partition") or 0
@@ -155,6 +154,8 @@ def _replicaset(obj: dict) -> Status:
     ready, available = st.get("readyReplicas", 0), st.get("availableReplicas", 0)
     if ready < want or available < want:
         return Status(False, f'Waiting for {kind} "{name}": {ready} of {want} replicas are ready...')
+    if st.get("replicas", want) > want:
+        return Status(False, f'Waiting for {kind} "{name}": {st["replicas"] - want} extra pods to terminate...')
     return Status(True, f'{kind} "{name}" has {want} ready replicas')
 
 

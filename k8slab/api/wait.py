@@ -60,8 +60,17 @@ class LineProgress:
             pass
         import sys
 
+        self._terminal = True
         sys.stderr.write("\r" + text[:150].ljust(150))
         sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the line on a terminal (a notebook display needs nothing)."""
+        if getattr(self, "_terminal", False):
+            import sys
+
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def _default_progress() -> Callable[[str], None]:
@@ -143,7 +152,7 @@ def wait_ready(objects: Sequence[tuple], *, timeout: float, progress: Callable[[
 
         def show(obj, what=what, index=index):
             st = readiness.status(obj) if obj is not None else None
-            msg = st.message if st else "does not exist yet"
+            msg = st.message if st is not None else "does not exist yet"
             progress(f"[{index}/{total} ready] {what}: {msg}")
 
         def check(obj):
@@ -161,6 +170,7 @@ def wait_ready(objects: Sequence[tuple], *, timeout: float, progress: Callable[[
         ready.append(obj)
     progress(done if done is not None else f"[{total}/{total} ready] " + ", ".join(
         label(i, n) for i, _, n in objects))
+    getattr(progress, "finish", lambda: None)()
     return ready
 
 

@@ -155,3 +155,47 @@ def test_wait_timeout_says_what_was_found(namespace):
                               " found 'v', expected 'w'.")
     with pytest.raises(WaitTimeoutError, match="it has no Ready condition"):
         k8slab.wait("cm/c", for_="condition=Ready", namespace=namespace, timeout=1)
+
+
+STS_DS = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: "postgres:16"}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: a, image: "agent:1"}]}
+"""
+
+
+def test_statefulset_and_daemonset_rollouts(namespace, sess):
+    quiet = {"progress": lambda s: None}
+    k8slab.apply(STS_DS, namespace=namespace, wait=60, **quiet)
+    k8slab.apply(STS_DS.replace("postgres:16", "postgres:17").replace("agent:1", "agent:2"),
+                 namespace=namespace, wait=60, **quiet)
+    assert str(k8slab.rollout("history", "sts/db", namespace=namespace)).splitlines()[2:] == \
+        ["1         <none>", "2         <none>"]
+    assert str(k8slab.rollout("undo", "sts/db", "ds/agent", namespace=namespace)) == \
+        "statefulset.apps/db rolled back\ndaemonset.apps/agent rolled back"
+    status = k8slab.rollout("status", "sts/db", "ds/agent", namespace=namespace, timeout=60, **quiet)
+    assert str(status).splitlines()[1] == 'daemon set "agent" successfully rolled out'
+    assert str(status).startswith("statefulset rolling update complete 2 pods at revision db-")
+    sts = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/statefulsets/db")
+    ds = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent")
+    assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "postgres:16"
+    assert ds["spec"]["template"]["spec"]["containers"][0]["image"] == "agent:1"
+    assert str(k8slab.scale("sts/db", replicas=1, namespace=namespace, wait=60)) == "statefulset.apps/db scaled"
+    pods = sess.request("GET", f"/api/v1/namespaces/{namespace}/pods", query={"labelSelector": "app=db"})
+    assert [p["metadata"]["name"] for p in pods["items"] if not p["metadata"].get("deletionTimestamp")] == ["db-0"]

@@ -104,9 +104,10 @@ class LiveModel(HasTraits):
             if w is not None:
                 return w
             w = ResourceWatch(path, session=self.session, give_up_after=self._give_up_after,
-                              thread_init=self._thread_init,
-                              on_event=lambda t, o, k=key: self._on_event(k, t, o),
-                              on_state=lambda s, d, k=key: self._on_state(k, s, d), **kwargs)
+                              thread_init=self._thread_init, **kwargs)
+            # a watch replaced under the same key (new selector) must not feed the model any more
+            w.on_event = lambda t, o, k=key, me=w: self._watches.get(k) is me and self._on_event(k, t, o)
+            w.on_state = lambda s, d, k=key, me=w: self._watches.get(k) is me and self._on_state(k, s, d)
             self._watches[key] = w
         return w.start()
 

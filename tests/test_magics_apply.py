@@ -117,9 +117,12 @@ def test_apply_files_wait_and_the_other_verbs(ip, namespace, tmp_path):
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
         "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
         "    spec: {containers: [{name: app, image: nginx}]}\n")
-    with capture_output():
+    with capture_output() as cap:
         res = ip.run_line_magic("k8s", f"apply -f {tmp_path} -n {namespace} --wait=60s")
     assert str(res) == "deployment.apps/web created"
+    progress = [o.data["text/plain"] for o in cap.outputs]
+    assert progress[0].startswith("[0/1 ready] deployment.apps/web: ")
+    assert progress[-1] == "✓ the object is ready"
     assert str(ip.run_line_magic("k8s", f"scale deploy/web --replicas 2 -n {namespace}")) == \
         "deployment.apps/web scaled"
     with capture_output():

@@ -156,7 +156,7 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
 
         timeout = DEFAULT_WAIT if wait is True else float(wait)
         wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
-                   done=f"✓ all {len(plans)} objects are ready")
+                   done="✓ the object is ready" if len(plans) == 1 else f"✓ all {len(plans)} objects are ready")
     return result
 
 

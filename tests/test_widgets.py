@@ -216,15 +216,17 @@ def test_rollout_crashlooping_new_pods_fail_with_the_reason(sess, namespace, app
 def test_rollout_progress_deadline_exceeded_fails(sess, namespace, apps):
     d = deployment(replicas=1)
     d["spec"]["progressDeadlineSeconds"] = 1
-    d["spec"]["template"]["spec"]["containers"][0]["readinessProbe"] = {"exec": {"command": ["false"]}}
-    d["spec"]["template"]["spec"]["containers"][0]["command"] = ["sh", "-c", "exit 1"]
+    d["spec"]["template"]["spec"]["nodeSelector"] = {"k8slab.dev/no-such-node": "x"}  # Pending forever
     apps.create_namespaced_deployment(namespace, d)
-    m = RolloutModel("deploy/web", namespace)
+    w = RolloutWatcher("deploy/web", namespace)
+    m = w.model
     try:
-        assert m.wait(T) == "failed"
-        assert m.reason
+        assert m.wait(T) == "failed", (m.state, m.reason)
+        assert 'deployment "web" exceeded its progress deadline' in m.reason
+        assert "failed" in w.state.value and "#c62828" in w.state.value  # in red
+        assert m.summary().startswith("deployment/web rollout failed: revision 1")
     finally:
-        m.close()
+        w.close()
 
 
 def test_rollout_bad_targets_and_deletion(sess, namespace, apps):

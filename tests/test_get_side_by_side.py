@@ -122,9 +122,12 @@ def test_events_like_kubectl(ns, kubeconfig, args):
 
 
 @pytest.mark.parametrize("target", ["pods", "deployment.spec.strategy", "pods.spec.containers", "svc.spec",
-                                    "cronjobs.spec.jobTemplate"])
+                                    "cronjobs.spec.jobTemplate", "deploy.spec.strategy.type", "deploy.spec.replicas",
+                                    "pods.spec.containers.lifecycle", "ingresses.networking.k8s.io.spec"])
 def test_explain_like_kubectl(ns, kubeconfig, target):
     import k8slab
 
     theirs = kubectl(kubeconfig, "explain", target)
     assert str(k8slab.explain(target)).rstrip() == theirs.rstrip()
+    theirs = kubectl(kubeconfig, "explain", target, "--recursive")
+    assert str(k8slab.explain(target, recursive=True)).rstrip() == theirs.rstrip()

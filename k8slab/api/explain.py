@@ -81,6 +81,12 @@ def _ref_name(schema: dict, schemas: dict) -> str | None:
     return ref
 
 
+def _enum_short(values: list) -> str:
+    """kubectl's one-line enum: at most four values, then ``....``."""
+    text = ", ".join('""' if v == "" else str(v) for v in values[:4])
+    return text + ", ...." if len(values) > 4 else text
+
+
 def _wrap(text: str, indent: str) -> list[str]:
     out = []
     for para in (text or "<empty>").split("\n"):
@@ -143,22 +149,21 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
     lines = [f"GROUP:      {info.group}" if info.group else None, f"KIND:       {info.kind}",
              f"VERSION:    {info.version}", ""]
     lines = [x for x in lines if x is not None]
-    if label:
-        lines += [f"FIELD: {label} <{type_name(schema, schemas)}>", "", ""]
     body = _field_schema(schema, schemas)
+    if label:
+        lines.append(f"FIELD: {label} <{type_name(schema, schemas)}>")
+        enum = body.get("enum")
+        lines += (["ENUM:"] + [f"    {v}" for v in enum] + [""]) if enum else ["", ""]
     desc = body.get("description") or ""
     if label:  # kubectl shows the field's own text, then its type's
         ref = _ref_name(schema, schemas)
         typ = (schemas.get(ref) or {}).get("description", "") if ref else ""
         desc = "\n".join(x for x in (schema.get("description") or "", typ) if x) or desc
-    lines += ["DESCRIPTION:"] + _wrap(desc, "    ")
-    enum = body.get("enum")
-    if enum:
-        lines += ["", "ENUM:"] + [f"    {v}" for v in enum]
+    lines += ["DESCRIPTION:"] + _wrap(desc, "    ") + ["    "]  # kubectl's indented blank line
     props = body.get("properties") or {}
     if props:
         required = set(body.get("required") or [])
-        lines += ["    ", "FIELDS:"]  # kubectl ends the description with an indented blank line
+        lines.append("FIELDS:")
         if recursive:
             lines += _tree(body, schemas, "  ", set())
         else:
@@ -167,7 +172,7 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
                 lines.append(f"  {name}\t<{type_name(p, schemas)}>" + (" -required-" if name in required else ""))
                 pd, _ = _deref(p, schemas)
                 if pd.get("enum"):
-                    lines.append("  enum: " + ", ".join(str(v) for v in pd["enum"]))
+                    lines.append(f"  enum: {_enum_short(pd['enum'])}")
                 lines += _wrap(p.get("description") or pd.get("description") or "<no description>", "    ")
                 lines.append("")
     return TextResult("\n".join(lines).rstrip() + "\n", {"kind": info.kind, "field": ".".join(walked)})
@@ -181,6 +186,9 @@ def _tree(schema: dict, schemas: dict, indent: str, seen: set) -> list[str]:
         p = props[name]
         out.append(f"{indent}{name}\t<{type_name(p, schemas)}>" + (" -required-" if name in required else ""))
         sub = _field_schema(p, schemas)
+        direct, _ = _deref(p, schemas)
+        if direct.get("enum"):  # an array's item enum is not shown, as in kubectl
+            out.append(f"{indent}enum: {_enum_short(direct['enum'])}")
         _, ref = _deref(p, schemas)
         key = ref or id(sub)
         if sub.get("properties") and key not in seen:

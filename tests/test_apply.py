@@ -340,3 +340,14 @@ def test_duplicate_objects_are_refused(namespace, sess):
     with pytest.raises(ManifestError, match="declared twice"):
         k8slab.apply(CM.format(name="a", value="one") + "---\n" + CM.format(name="a", value="2"), namespace=namespace)
     assert not exists(sess, f"/api/v1/namespaces/{namespace}/configmaps/a")
+
+
+def test_objects_read_back_from_the_cluster_can_be_applied_again(namespace, sess, tmp_path):
+    res = k8slab.apply(deploy(replicas=1), namespace=namespace)
+    obj = res.objects[0]
+    obj["spec"]["replicas"] = 2
+    assert "managedFields" in obj["metadata"] and "resourceVersion" in obj["metadata"]
+    assert str(k8slab.apply(obj)) == "deployment.apps/web configured"
+    path = tmp_path / "cm.yaml"
+    path.write_text(CM.format(name="p", value="one"))
+    assert str(k8slab.apply(path, namespace=namespace)) == "configmap/p created"

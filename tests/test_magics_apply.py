@@ -138,3 +138,14 @@ def test_apply_files_wait_and_the_other_verbs(ip, namespace, tmp_path):
     assert str(ip.run_line_magic("k8s", f"delete deploy/web -n {namespace}")) == 'deployment.apps "web" deleted'
     with pytest.raises(UsageError, match="--ignore-not-found"):
         ip.run_line_magic("k8s", f"delete deploy/web -n {namespace}")
+
+
+@pytest.mark.cluster
+def test_cell_delete_removes_the_cells_objects(ip, namespace):
+    cell = CM.format(name="a", value="x") + "---\n" + CM.format(name="b", value="y")
+    ip.run_cell_magic("k8s", f"apply -n {namespace}", cell)
+    res = ip.run_cell_magic("k8s", f"delete -n {namespace}", cell)
+    assert str(res) == 'configmap "b" deleted\nconfigmap "a" deleted'
+    with pytest.raises(UsageError, match="not found"):
+        ip.run_cell_magic("k8s", f"delete -n {namespace}", cell)
+    assert str(ip.run_cell_magic("k8s", f"delete -n {namespace} --ignore-not-found", cell)) == ""

@@ -10,6 +10,7 @@ CRDs this apply created are deleted again).
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -164,12 +165,15 @@ def _load(text_or_objs, files, context_vars) -> list[Manifest]:
     if context_vars is None:
         context_vars = _ipython_namespace()
     out: list[Manifest] = []
+    if isinstance(text_or_objs, os.PathLike):
+        text_or_objs, files = None, [text_or_objs, *([files] if isinstance(files, (str, os.PathLike))
+                                                      else files or [])]
     if isinstance(text_or_objs, str):
         out += load_text(text_or_objs, source="cell", variables=context_vars)
     elif text_or_objs is not None:
         out += from_objects(text_or_objs)
     if files:
-        out += load_paths([files] if isinstance(files, str) else files, variables=context_vars)
+        out += load_paths([files] if isinstance(files, (str, os.PathLike)) else files, variables=context_vars)
     if not out:
         raise ManifestError("Nothing to apply: no YAML documents were given (the cell or files are empty).")
     return out
@@ -197,7 +201,13 @@ def _declared_crds(manifests: list[Manifest]) -> dict[tuple[str, str], Manifest]
 
 
 def _plan(sess, m: Manifest, namespace: str | None, crds: dict) -> _Plan:
-    p = _Plan(m, body=json.loads(json.dumps(m.obj)))  # a deep copy that is plain JSON
+    p = _Plan(m, body=json.loads(json.dumps(m.obj, default=str)))  # a deep copy that is plain JSON
+    meta = p.body.get("metadata") or {}
+    meta.pop("managedFields", None)  # server bookkeeping: apply refuses it
+    if m.source == "object":  # an object read from the cluster, applied again
+        for key in ("resourceVersion", "uid", "creationTimestamp", "generation", "selfLink"):
+            meta.pop(key, None)
+        p.body.pop("status", None)
     try:
         p.info = sess.resolve_kind(m.api_version, m.kind)
     except NotFoundError as exc:

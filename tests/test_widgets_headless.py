@@ -35,6 +35,7 @@ def test_headless_text_results_and_magic_hooks(namespace, cluster, tmp_path):
         "%k8s rollout watch deploy/web --timeout 60s",
         "RolloutWatcher('deploy/web', timeout=30)",
         "%k8s get cm -w --timeout 2s",
+        "%k8s get deploy/web -w --timeout 1s",
         "ScaleWidget('deploy/nope')",
         "RolloutWatcher('configmap/x')",
         "import threading, time\nk8slab_threads = lambda: [t.name for t in threading.enumerate() if 'k8slab' in t.name]\n"
@@ -55,6 +56,9 @@ def test_headless_text_results_and_magic_hooks(namespace, cluster, tmp_path):
     assert _texts(cells[4]) == ["deployment/web rolled out: revision 2, 3/3 updated, 3 ready, 3 available"]
     table = _texts(cells[5])[0]
     assert table.splitlines()[0].split() == ["NAME", "DATA", "AGE"] and "kube-root-ca.crt" in table
-    assert _texts(cells[6]) == [f"deployment/nope not found in namespace {namespace}."]
-    assert _texts(cells[7])[0].startswith("configmap/x: rollout works on deployments, statefulsets, daemonsets")
-    assert cells[8].outputs[-1]["text"].strip() == "[]"
+    one = _texts(cells[6])[0].splitlines()
+    assert one[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"] and len(one) == 2
+    assert one[1].split()[:4] == ["web", "3/3", "3", "3"]
+    assert _texts(cells[7]) == [f"deployment/nope not found in namespace {namespace}."]
+    assert _texts(cells[8])[0].startswith("configmap/x: rollout works on deployments, statefulsets, daemonsets")
+    assert cells[9].outputs[-1]["text"].strip() == "[]"

@@ -131,3 +131,12 @@ def test_explain_like_kubectl(ns, kubeconfig, target):
     assert str(k8slab.explain(target)).rstrip() == theirs.rstrip()
     theirs = kubectl(kubeconfig, "explain", target, "--recursive")
     assert str(k8slab.explain(target, recursive=True)).rstrip() == theirs.rstrip()
+
+
+@pytest.mark.parametrize("args", ["-o wide", "-o name", "--namespaced=false", "--api-group=apps", "--verbs=list,watch"])
+def test_api_resources_flags_like_kubectl(ns, kubeconfig, args):
+    ip = shell()
+    theirs = kubectl(kubeconfig, "api-resources", *args.split())
+    ours = ip.run_line_magic("k8s", f"api-resources {args}")
+    text = ours.to_text(max_rows=None) if hasattr(ours, "to_text") else str(ours)
+    assert text.splitlines() == [ln.rstrip() for ln in theirs.rstrip("\n").splitlines()]

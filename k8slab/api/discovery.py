@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from ..client import session as _session
+from .output import TextResult
 from .table import K8sTable, make_table
 
 
 def api_resources(*, namespaced: bool | None = None, api_group: str | None = None, verbs: list[str] | None = None,
-                  output: str | None = None, refresh: bool = False) -> K8sTable:
+                  output: str | None = None, refresh: bool = False) -> K8sTable | TextResult:
     """Served resource types (preferred versions), sorted by group then name.
 
     Args:
         namespaced: only namespaced (``True``) or cluster-scoped (``False``) types.
         api_group: only this group (``""`` for the core group).
         verbs: only types supporting all these verbs, e.g. ``["list", "watch"]``.
-        output: ``None``, ``"wide"`` (adds VERBS and CATEGORIES) or ``"name"``.
+        output: ``None``, ``"wide"`` (adds VERBS and CATEGORIES) or ``"name"`` (text, one per line).
         refresh: re-read discovery first (after installing a CRD).
 
     Returns:
@@ -30,12 +31,13 @@ def api_resources(*, namespaced: bool | None = None, api_group: str | None = Non
         res = [r for r in res if set(verbs) <= set(r.verbs)]
     res.sort(key=lambda r: (r.group, r.plural))
     if output == "name":
-        return make_table(["NAME"], [[r.full_name] for r in res], empty_message="No resources found")
+        names = [r.full_name for r in res]
+        return TextResult("\n".join(names) if names else "No resources found", names)
     cols = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
     rows = [[r.plural, ",".join(r.short_names), r.api_version, "true" if r.namespaced else "false", r.kind]
             for r in res]
     if output == "wide":
         cols += ["VERBS", "CATEGORIES"]
         for row, r in zip(rows, res):
-            row += ["[" + " ".join(r.verbs) + "]", ",".join(r.categories)]
+            row += [",".join(sorted(r.verbs)), ",".join(r.categories)]
     return make_table(cols, rows, empty_message="No resources found", objects=res)

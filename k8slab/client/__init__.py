@@ -24,6 +24,8 @@ Interface (stable; other modules build on it):
         ``content_type="application/apply-patch+yaml"``).
     ``.request_text(method, path, *, query=None, headers=None, timeout=None) -> str``
         The same for text answers (pod logs).
+    ``.stream_lines(path, *, query=None, accept=JSON, timeout=60) -> Iterator[bytes]``
+        A streamed GET, line by line (``logs -f``, watches).
     ``.watch(path, *, query=None, timeout=60) -> Iterator[dict]``
         Watch events (``{"type": ..., "object": ...}``) until the server ends
         the watch or ``timeout`` seconds pass.
@@ -37,8 +39,15 @@ Interface (stable; other modules build on it):
     ``.path(info, namespace=None, name=None, subresource=None) -> str``
         REST path, e.g. ``/apis/apps/v1/namespaces/x/deployments/web/scale``.
     ``.resources() -> list[ResourceInfo]``  every served top-level resource.
+    ``.index(refresh=False) -> ResourceIndex`` the cached discovery index.
     ``.namespace`` effective default namespace; ``.context``; ``.server``;
+    ``.is_lab``; ``.stale()`` (the kubeconfig changed: ``current()`` then
+    rebuilds the session on the same context);
     ``.api_client`` the one warm ``kubernetes.client.ApiClient``.
+
+``k8slab.client.kubeconfig``
+    ``choose_context(context=None, *, allow_non_lab=False) -> ContextChoice``
+    (``name, files, server, namespace, is_lab``) and ``LAB_CONTEXTS``.
 
 ``k8slab.client.discovery.ResourceInfo``
     ``group, version, kind, plural, singular, namespaced, short_names, verbs,

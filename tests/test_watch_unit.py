@@ -224,6 +224,20 @@ def test_bookmarks_move_the_resource_version_without_events(api):
         w.stop()
 
 
+def test_a_server_ending_every_watch_at_once_does_not_make_it_spin(api):
+    for _ in range(50):
+        api.watches.put(["end"])  # 200, no events, end of stream: again and again
+    w = ResourceWatch(PATH).start()
+    try:
+        api.wait_watches(2)
+        time.sleep(1.5)  # measuring the request rate over time is the point
+        n = len(_watch_requests(api))
+    finally:
+        w.stop()
+    assert n <= 8, f"{n} watch requests in 1.5 s"
+    assert w.reconnects == 0 and w.state == "stopped"
+
+
 def test_stop_unblocks_a_hanging_watch_at_once(api):
     api.watches.put(["hang"])
     rec = Rec()

@@ -138,6 +138,7 @@ class ResourceWatch:
         self.events_seen = 0
         self._stop = threading.Event()
         self._synced = threading.Event()
+        self._first = threading.Event()  # synced, failed or stopped: what wait_synced waits for
         self._thread: threading.Thread | None = None
         self._resp = None
         self._resp_lock = threading.Lock()
@@ -165,6 +166,7 @@ class ResourceWatch:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop watching: close the open connection and join the thread (at most ``timeout`` s)."""
         self._stop.set()
+        self._first.set()
         self._shutdown_response()
         t = self._thread
         if t is not None and t is not threading.current_thread():
@@ -183,11 +185,8 @@ class ResourceWatch:
 
     def wait_synced(self, timeout: float) -> bool:
         """Wait until the first list is in the cache (or the watch failed); True if synced."""
-        deadline = time.monotonic() + timeout
-        while not self._synced.wait(min(0.5, max(0.0, deadline - time.monotonic()))):
-            if self.state in (FAILED, STOPPED) or time.monotonic() >= deadline:
-                return False
-        return True
+        self._first.wait(timeout)
+        return self._synced.is_set()
 
     def __enter__(self) -> ResourceWatch:
         return self.start()
@@ -201,6 +200,8 @@ class ResourceWatch:
         if state == self.state and not detail:
             return
         self.state = state
+        if state in (FAILED, STOPPED):
+            self._first.set()
         if self.on_state is not None:
             try:
                 self.on_state(state, detail)
@@ -225,6 +226,7 @@ class ResourceWatch:
         need_list = self.resource_version is None
         if not need_list:
             self._synced.set()
+            self._first.set()
         down_since: float | None = None
         try:
             while not self._stop.is_set():
@@ -234,10 +236,14 @@ class ResourceWatch:
                         self._list()
                         need_list = False
                         self._synced.set()
+                        self._first.set()
+                    t0 = time.monotonic()
                     got = self._watch_once()
-                    if got:
+                    if got or time.monotonic() - t0 > 1.0:
                         down_since = None
                         backoff.reset()
+                    else:  # a server that ends every watch at once must not make us spin
+                        self._stop.wait(backoff.next())
                 except E.ExpiredError:
                     # resourceVersion too old (410): list again; the diff gives the missed changes
                     self.relists += 1

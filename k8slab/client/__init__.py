@@ -24,6 +24,9 @@ Interface (stable; other modules build on it):
         ``content_type="application/apply-patch+yaml"``).
     ``.request_text(method, path, *, query=None, headers=None, timeout=None) -> str``
         The same for text answers (pod logs).
+    ``.send(method, path, *, query=None, body=None, headers=None, content_type=None,
+    accept=JSON, timeout=None)``
+        The open urllib3 response (unread) for streams the caller closes itself.
     ``.stream_lines(path, *, query=None, accept=JSON, timeout=60) -> Iterator[bytes]``
         A streamed GET, line by line (``logs -f``, watches).
     ``.watch(path, *, query=None, timeout=60) -> Iterator[dict]``

@@ -158,6 +158,18 @@ class Session:
             raise from_status(resp.status, data, server=self.server)
         return resp
 
+    def send(self, method: str, path: str, *, query=None, body=None, headers=None, content_type=None,
+             accept: str = JSON, timeout=None):
+        """Send a request and return the open urllib3 response (status < 400), unread.
+
+        For streams the caller wants to cut short (watches): iterate
+        ``resp.stream()``, then ``resp.release_conn()`` (or ``resp.shutdown()``
+        to stop a blocked read from another thread). Errors are translated as
+        in :meth:`request`.
+        """
+        return self._send(method, path, query=query, body=body, headers=headers, content_type=content_type,
+                          accept=accept, timeout=timeout)
+
     def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None,
                 headers: dict | None = None, content_type: str | None = None,
                 accept: str | None = None, timeout: float | tuple | None = None) -> dict:

@@ -85,7 +85,7 @@ class RolloutWatcher(W.VBox):
             f'<span title="{html.escape(c["message"])}" style="margin-right:12px">'
             f'{html.escape(c["type"])}=<b>{html.escape(c["status"])}</b> ({html.escape(c["reason"])})</span>'
             for c in m.conditions)
-        self.events.value = ("<div style='font-size:11px;color:#555'>" + "<br>".join(html.escape(e) for e in m.events)
+        self.events.value = ("<div style='font-size:11px;line-height:1.4;color:#555'>" + "<br>".join(html.escape(e) for e in m.events)
                              + "</div>") if m.events else ""
 
     def wait(self, timeout: float | None = None) -> str:

@@ -139,6 +139,16 @@ def test_lab_scale_slider_and_rollout_watcher(lab, namespace, cluster):
             assert page.locator(".k8slab-scale-number input").input_value() == "3"
             page.screenshot(path=str(ARTIFACTS / "02-scaled-to-3.png"), full_page=True)
 
+            # a bad count typed in the box: the widget says why and returns to the live value
+            box = page.locator(".k8slab-scale-number input")
+            box.fill("-1")
+            box.press("Enter")
+            page.wait_for_selector(".k8slab-scale-message :text('replicas must be 0 or more')", timeout=T)
+            page.wait_for_function("() => document.querySelector('.k8slab-scale-number input').value === '3'",
+                                   timeout=T)
+            assert apps.read_namespaced_deployment("web", namespace).spec.replicas == 3
+            page.screenshot(path=str(ARTIFACTS / "02b-refused-count.png"), full_page=True)
+
             # change the image: the watcher shows the new revision rolling out to completion
             apps.patch_namespaced_deployment("web", namespace, {"spec": {"template": {"spec": {
                 "containers": [{"name": "app", "image": "nginx:1.28"}]}}}})

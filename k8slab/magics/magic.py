@@ -8,8 +8,6 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import Int, Unicode, observe
 
-from .parser import HelpShown
-from .verbs import module_for, parser_for
 
 
 @magics_class
@@ -83,6 +81,9 @@ class K8sMagics(Magics):
         verb, rest = argv[0], argv[1:]
         if verb in ("-h", "--help"):
             verb, rest = "help", []
+        from .parser import HelpShown
+        from .verbs import module_for, parser_for
+
         module = module_for(verb)
         try:
             args = parser_for(verb).parse_args(rest)
@@ -97,15 +98,23 @@ class K8sMagics(Magics):
             raise UsageError(str(e)) from None
 
 
+def _matcher(context):
+    """Completion entry point; the completion module is imported on first use."""
+    from .complete import k8s_matcher
+
+    return k8s_matcher(context)
+
+
+_matcher.matcher_api_version = 2  # type: ignore[attr-defined]
+
+
 def register(ipython) -> None:
     """Register the magics and the completer on ``ipython``."""
     magics = K8sMagics(shell=ipython)
     ipython.register_magics(magics)
-    from .complete import k8s_matcher
-
     matchers = ipython.Completer.custom_matchers
-    if k8s_matcher not in matchers:
-        matchers.append(k8s_matcher)
+    if _matcher not in matchers:
+        matchers.append(_matcher)
 
 
 def unregister(ipython) -> None:
@@ -116,10 +125,8 @@ def unregister(ipython) -> None:
     for kind in ("line", "cell"):
         mm.magics[kind].pop("k8s", None)
     mm.registry.pop("K8sMagics", None)
-    from .complete import k8s_matcher
-
-    if k8s_matcher in ipython.Completer.custom_matchers:
-        ipython.Completer.custom_matchers.remove(k8s_matcher)
+    if _matcher in ipython.Completer.custom_matchers:
+        ipython.Completer.custom_matchers.remove(_matcher)
 
     mod = sys.modules.get("k8slab.client.session")
     if mod is not None:

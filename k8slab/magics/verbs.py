@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 
 from IPython.core.error import UsageError
@@ -29,6 +28,8 @@ VERBS: dict[str, str] = {
 def module_for(verb: str):
     """Import ``k8slab.magics.cmd.<verb>`` (``api-resources`` → ``api_resources``)."""
     if verb not in VERBS:
+        import difflib
+
         close = difflib.get_close_matches(verb, list(VERBS), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"%k8s: unknown verb {verb!r}.{hint}\nVerbs: {', '.join(VERBS)}\n"

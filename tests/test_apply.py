@@ -200,7 +200,7 @@ def test_conflict_names_the_other_manager_and_force_takes_over(namespace, sess):
     with pytest.raises(ApplyError) as exc:
         k8slab.apply(deploy(replicas=3), namespace=namespace)
     msg = str(exc.value)
-    assert 'field manager "k8slab-scale" owns: spec.replicas (line 6)' in msg
+    assert '"k8slab-scale" owns spec.replicas (line 6)' in msg
     assert "--force-conflicts" in msg
     live = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/web")
     assert live["spec"]["replicas"] == 4
@@ -351,3 +351,26 @@ def test_objects_read_back_from_the_cluster_can_be_applied_again(namespace, sess
     path = tmp_path / "cm.yaml"
     path.write_text(CM.format(name="p", value="one"))
     assert str(k8slab.apply(path, namespace=namespace)) == "configmap/p created"
+
+
+def test_conflict_with_kubectl_names_each_manager(namespace, sess, kubeconfig):
+    import subprocess
+
+    from k8slab.engine import versions
+    from k8slab.engine.paths import bin_dir
+
+    kubectl = bin_dir("kubernetes", versions.KUBERNETES) / "kubectl"
+    if not kubectl.exists():
+        pytest.fail(f"kubectl is not built at {kubectl}; run: k8slab build kubectl")
+    k8slab.apply(deploy(replicas=2), namespace=namespace)
+    for args in (["set", "image", "deploy/web", "app=nginx:1.29"], ["scale", "deploy/web", "--replicas", "5"]):
+        subprocess.run([str(kubectl), "--kubeconfig", kubeconfig, "-n", namespace, *args], check=True,
+                       capture_output=True, timeout=60)
+    with pytest.raises(ApplyError) as exc:
+        k8slab.apply(deploy(replicas=2, image="nginx:1.30"), namespace=namespace)
+    msg = str(exc.value)
+    assert 'Apply conflict: other field managers own fields this YAML sets:' in msg
+    assert '"kubectl-set" owns spec.template.spec.containers[name="app"].image (line 15)' in msg
+    assert '"kubectl" owns spec.replicas (line 6)' in msg
+    live = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/web")
+    assert live["spec"]["replicas"] == 5

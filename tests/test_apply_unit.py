@@ -99,7 +99,7 @@ def test_explain_conflict_names_manager_fields_and_force():
         {"reason": "FieldManagerConflict", "message": 'conflict with "kubectl-scale" using apps/v1',
          "field": ".spec.replicas"}])
     text = explain(exc, m)
-    assert 'field manager "kubectl-scale" owns: spec.replicas (line 6)' in text
+    assert '"kubectl-scale" owns spec.replicas (line 6)' in text
     assert "--force-conflicts" in text
 
 

@@ -470,7 +470,8 @@ def _conflict(causes: list[dict], m: Manifest) -> str:
         fld = (c.get("field") or "").lstrip(".")
         where = m.field_line(fld)
         by_manager.setdefault(manager, []).append(fld + (f" (line {where})" if where and m.line else ""))
-    lines = [f'field manager "{mgr}" owns: {", ".join(fields)}' for mgr, fields in by_manager.items()]
-    lines.append("These fields were last set by someone else (e.g. kubectl, %k8s scale). To take them over,"
-                 " apply again with --force-conflicts (force_conflicts=True), or leave them out of the YAML.")
-    return "Apply conflict: " + "\n".join(lines)
+    lines = ["Apply conflict: other field managers own fields this YAML sets:"]
+    lines += [f'  "{mgr}" owns {", ".join(fields)}' for mgr, fields in by_manager.items()]
+    lines.append("Someone else set them last (kubectl, %k8s scale, a controller). To take them over, apply"
+                 " again with --force-conflicts (force_conflicts=True), or leave them out of the YAML.")
+    return "\n".join(lines)

@@ -18,6 +18,10 @@ def test_type_and_names_forms():
         G.split_type_names("deploy/web", ("svc/web",))
     with pytest.raises(UsageError, match="not both"):
         G.split_type_names("deploy", ("svc/web",))
+    with pytest.raises(UsageError, match="name is empty"):
+        G.split_type_names("deploy", ("",))
+    with pytest.raises(UsageError, match="not TYPE/NAME"):
+        G.split_type_names("deploy/", ())
 
 
 def test_output_formats():

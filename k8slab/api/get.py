@@ -26,6 +26,8 @@ def split_type_names(type_: str, names: tuple[str, ...]) -> tuple[str, list[str]
     if pairs is None:
         if any("/" in n for n in names):
             raise UsageError("Give either TYPE NAME… or TYPE/NAME…, not both (e.g. get deploy web, get deploy/web).")
+        if any(not n.strip() for n in names):
+            raise UsageError("An object name is empty; give a name or leave it out to list them all.")
         return type_.strip(), [n for n in names]
     types, objs = set(), []
     for p in pairs:

@@ -354,9 +354,8 @@ class ResourceWatch:
         if self.resource_version:
             q["resourceVersion"] = self.resource_version
         accept = TABLE_ACCEPT if self.table else JSON
-        # The client layer's raw streaming call: we need the response object to shut it down.
-        resp = self.session._send("GET", self.path, query=q, accept=accept,
-                                  timeout=(5.0, self.window + 30.0))
+        # the open response, so that stop() can shut a blocked read down
+        resp = self.session.send("GET", self.path, query=q, accept=accept, timeout=(5.0, self.window + 30.0))
         with self._resp_lock:
             self._resp = resp
         if self._stop.is_set():

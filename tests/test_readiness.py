@@ -153,6 +153,8 @@ def test_job(conds, ready, failed, text):
     ({"kind": "Widget", "metadata": {"name": "w"}, "status": {"conditions": [{"type": "Ready", "status": "False"}]}},
      False),
     ({"kind": "Widget", "metadata": {"name": "w", "generation": 2}, "status": {"observedGeneration": 1}}, False),
+    ({"kind": "CronJob", "metadata": {"name": "c", "generation": 1}, "status": {}}, True),
+    ({"kind": "Ingress", "metadata": {"name": "i", "generation": 1}, "status": {"loadBalancer": {}}}, True),
 ])
 def test_other_kinds(obj, ready):
     assert status(obj).ready is ready

@@ -250,7 +250,8 @@ def _service(obj: dict) -> Status:
     name = _name(obj)
     if (obj.get("spec") or {}).get("type") == "LoadBalancer":
         if not ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
-            return Status(False, f'service "{name}": waiting for a load balancer address')
+            return Status(False, f'service "{name}": waiting for a load balancer address (a cluster'
+                                 " without a load balancer controller never gives one; use NodePort)")
     return Status(True, f'service "{name}" is ready')
 
 
@@ -267,7 +268,8 @@ def _crd(obj: dict) -> Status:
 
 def _generic(obj: dict) -> Status:
     name = f"{obj.get('kind', 'object').lower()} \"{_name(obj)}\""
-    if not _observed(obj):
+    # only kinds whose controller reports observedGeneration (CronJob, Ingress... do not) wait for it
+    if "observedGeneration" in (obj.get("status") or {}) and not _observed(obj):
         return Status(False, f"Waiting for {name} spec update to be observed...")
     ready = condition(obj, "Ready")
     if ready is not None:

@@ -16,6 +16,8 @@ def _pod_for(s, target: str, namespace: str) -> str:
     t, sep, name = target.partition("/")
     if not sep:
         return target
+    if not t or not name:
+        raise UsageError(f"{target!r} is not POD or TYPE/NAME (e.g. web-1, pod/web-1, deploy/web).")
     info = s.resolve(t)
     if info.kind == "Pod":
         return name
@@ -56,10 +58,8 @@ def logs(pod: str, *, container: str | None = None, namespace: str | None = None
          "timestamps": timestamps or None, "sinceSeconds": since_seconds}
     try:
         text = s.request_text("GET", f"/api/v1/namespaces/{ns}/pods/{name}/log", query=q)
-    except BadRequestError as e:
+    except (BadRequestError, NotFoundError):
         raise  # e.g. "a container name must be specified for pod x, choose one of: [a b]"
-    except NotFoundError:
-        raise
     except ApiError as e:
         raise type(e)(f"{e}\n{_NO_LOGS_HINT}", status=e.status, reason=e.reason, causes=e.causes) from e
     return TextResult(text, text)

@@ -24,6 +24,17 @@ class CmdParser(argparse.ArgumentParser):
                          formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
                          **kwargs)
 
+    def parse_args(self, args=None, namespace=None):
+        """Flags may sit between positionals, as in kubectl (``get pods -n x web``)."""
+        # argparse re-formats a saved usage with %, which "%k8s" would break: save it escaped.
+        self.usage = self.format_usage()[len("usage: "):].replace("%", "%%")
+        try:
+            return self.parse_intermixed_args(args, namespace)
+        except TypeError:  # a parser feature intermixing does not support (e.g. REMAINDER)
+            return super().parse_args(args, namespace)
+        finally:
+            self.usage = None
+
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().rstrip()}\n"
                          f"(more: %k8s help {self.prog.split()[-1]})")

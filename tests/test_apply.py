@@ -374,3 +374,21 @@ def test_conflict_with_kubectl_names_each_manager(namespace, sess, kubeconfig):
     assert '"kubectl" owns spec.replicas (line 6)' in msg
     live = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/web")
     assert live["spec"]["replicas"] == 5
+
+
+COURSE = sorted(p.name for p in (__import__("pathlib").Path(__file__).parent.parent / "manifests").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("directory", COURSE)
+def test_course_manifests_pass_a_server_dry_run(namespace, directory):
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "manifests" / directory
+    try:
+        res = k8slab.apply(files=[path], namespace=namespace, dry_run=True)
+    except ApplyError as exc:  # a fixed nodePort is cluster-wide: a notebook may hold it right now
+        if all("already allocated" in p.error for p in exc.failures):
+            pytest.skip(f"a fixed nodePort of {directory} is in use elsewhere on the cluster")
+        raise
+    assert len(res) >= 1
+    assert all(str(line).endswith("(server dry run)") for line in res)  # cluster-scoped ones may exist

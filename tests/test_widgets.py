@@ -174,6 +174,29 @@ def test_scale_statefulset(sess, namespace, apps):
         m.close()
 
 
+def test_scale_replicaset_counts_only_its_own_pods(sess, namespace, apps, cluster):
+    rs = deployment("front", replicas=1)
+    rs["kind"] = "ReplicaSet"
+    del rs["spec"]["progressDeadlineSeconds"]
+    apps.create_namespaced_replica_set(namespace, rs)
+    # a pod with the same labels but another controller is not the ReplicaSet's: no chip for it
+    core = client.CoreV1Api(cluster)
+    owner = core.create_namespaced_config_map(namespace, {"metadata": {"name": "owner"}})
+    core.create_namespaced_pod(namespace, {
+        "metadata": {"name": "stray", "labels": {"app": "front"}, "ownerReferences": [
+            {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner.metadata.uid, "controller": True}]},
+        "spec": {"containers": [{"name": "c", "image": "x"}]}})
+    m = ScaleModel("rs/front", namespace, debounce=0.05)
+    try:
+        assert m.wait_until(lambda: m.ready == 1, T)
+        m.replicas = 2
+        assert m.wait(T), m.summary()
+        assert m.summary() == "replicaset/front scaled: 2 desired, 2 ready"
+        assert len(m.pods) == 2 and "stray" not in [p["name"] for p in m.pods]
+    finally:
+        m.close()
+
+
 def test_rollout_image_change_completes_with_the_new_revision(sess, namespace, apps):
     apps.create_namespaced_deployment(namespace, deployment(replicas=3))
     w = RolloutWatcher("deploy/web", namespace, timeout=T)

@@ -83,12 +83,24 @@ def make_web(ns: str, name: str = "web", replicas: int = 2) -> dict:
 
 
 def shell():
-    """The test process's in-process IPython shell with the extension loaded."""
-    from IPython.testing.globalipapp import start_ipython
+    """The test process's in-process IPython shell with the extension loaded.
 
-    start_ipython()
+    ``globalipapp.start_ipython()`` returns the shell only on its first call
+    (``None`` afterwards); other test modules call it in their fixtures, so it
+    is made to return the shell every time.
+    """
+    from IPython.testing import globalipapp
+
+    original = getattr(globalipapp.start_ipython, "__wrapped__", globalipapp.start_ipython)
+    original()
     from IPython import get_ipython
 
+    def start_ipython():
+        original()
+        return get_ipython()
+
+    start_ipython.__wrapped__ = original
+    globalipapp.start_ipython = start_ipython
     ip = get_ipython()
     if "k8s" not in ip.magics_manager.magics["line"]:
         ip.run_line_magic("load_ext", "k8slab")

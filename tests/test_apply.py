@@ -234,6 +234,10 @@ def test_secret_values_are_never_shown(namespace, sess):
 
 def test_prune_deletes_what_the_cell_no_longer_declares(namespace, sess):
     k8slab.apply(CM.format(name="a", value="one") + "---\n" + CM.format(name="b", value="one"), namespace=namespace)
+    d = k8slab.apply(CM.format(name="a", value="one"), namespace=namespace, prune=True,
+                     selector="k8slab.dev/test=true", diff=True)
+    assert "--- live/configmap/b\n+++ /dev/null" in str(d)
+    assert str(d).endswith("1 of 2 objects would change; nothing was applied.")
     res = k8slab.apply(CM.format(name="a", value="one"), namespace=namespace, prune=True,
                        selector="k8slab.dev/test=true")
     assert str(res) == "configmap/a unchanged\nconfigmap/b pruned"

@@ -145,7 +145,9 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     if dry_run or diff:
         items = [_preview(p, diff) for p in plans]
         if prune:
-            items += _prune(sess, plans, selector, dry_run=True)
+            for item in _prune(sess, plans, selector, dry_run=True):
+                item.diff = _diff.render(item.object, None, item.label) if diff else ""
+                items.append(item)
         return ApplyResult(items, diff_mode=diff)
 
     items = _apply_all(sess, plans, force_conflicts)

@@ -43,12 +43,12 @@ def to_yaml(obj: dict | None) -> str:
     return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True, width=100)
 
 
-def render(live: dict | None, merged: dict, label: str) -> str:
+def render(live: dict | None, merged: dict | None, label: str) -> str:
     """A unified diff from ``live`` (None if it does not exist yet) to ``merged``.
 
     Args:
         live: The object as it is on the cluster, or None.
-        merged: The server's dry-run result of the apply.
+        merged: The server's dry-run result of the apply, or None if it would be deleted.
         label: ``deployment.apps/web``, used in the ``---``/``+++`` header.
 
     Returns:
@@ -67,7 +67,8 @@ def render(live: dict | None, merged: dict, label: str) -> str:
     if a == b:
         return ""
     head_a = f"live/{label}" if live is not None else "/dev/null"
-    lines = difflib.unified_diff(a, b, head_a, f"merged/{label}", lineterm="", n=3)
+    head_b = f"merged/{label}" if merged is not None else "/dev/null"
+    lines = difflib.unified_diff(a, b, head_a, head_b, lineterm="", n=3)
     return "\n".join(lines)
 
 

@@ -93,7 +93,7 @@ def run(name: str = DEFAULT_NAME) -> list[Check]:
                         required=False))
     kind_ok, kind_why = kind.kind_available()
     checks.append(Check("kind", kind_ok, kind_why,
-                        "only needed for --engine kind: go install sigs.k8s.io/kind@latest",
+                        f"only needed for --engine kind: go install sigs.k8s.io/kind@{versions.KIND}",
                         required=False))
     checks += _check_cluster(name)
     engine = recorded_engine(name)

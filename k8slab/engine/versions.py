@@ -16,8 +16,9 @@ ETCD = "v3.6.16"
 KWOK = "v0.8.0"
 """sigs.k8s.io/kwok: the ``kwok`` node simulator and ``kwokctl``."""
 
-KIND_NODE_IMAGE = "kindest/node:v1.35.0"
-"""Node image for the kind engine (users' machines with Docker); kind picks its default when empty."""
+KIND = "v0.33.0"
+"""sigs.k8s.io/kind for the kind engine (installed by the user or CI; kind picks its node image).
+Keep .github/workflows/notebooks-kind.yml in step."""
 
 GO_MIN = (1, 26)
 """The oldest Go toolchain that builds all three modules (their go.mod says go 1.26.0)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from k8slab.api import diff
-from k8slab.api.apply import AppliedObject, ApplyResult, explain
+from k8slab.api.apply import AppliedObject, ApplyResult
+from k8slab.api.apply_errors import explain
 from k8slab.api.check import Condition as CheckCondition
 from k8slab.api.wait import Condition as WaitCondition, parse_duration
 from k8slab.errors import ApiError, ConflictError, InvalidError, UsageError

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from k8slab.api import diff as _diff
 from k8slab.api.targets import Lines, label, session
-from k8slab.errors import ApiError, ApplyError, K8sLabError, ManifestError, NotFoundError, UsageError
+from k8slab.api.apply_errors import explain, missing_namespace, raise_failures, strip_prefix
+from k8slab.errors import ApiError, ManifestError, NotFoundError, UsageError
 from k8slab.manifest import Manifest, from_objects, load_paths, load_text
 
 FIELD_MANAGER = "k8slab"
 APPLY_PATCH = "application/apply-patch+yaml"
 DEFAULT_WAIT = 120.0
 _FIRST = ("Namespace", "CustomResourceDefinition")
-_NS_MISSING = re.compile(r'namespaces "([^"]+)" not found')
 
 
 @dataclass
@@ -140,7 +139,7 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     for p in plans:
         if not p.error and not p.deferred:
             _dry_run(sess, p, force_conflicts, declared_ns)
-    _raise_failures([p for p in plans if p.error], len(plans), applied=[])
+    raise_failures([p for p in plans if p.error], len(plans), applied=[])
 
     if dry_run or diff:
         items = [_preview(p, diff) for p in plans]
@@ -215,7 +214,7 @@ def _plan(sess, m: Manifest, namespace: str | None, crds: dict) -> _Plan:
     except NotFoundError as exc:
         crd = crds.get((m.api_version.rpartition("/")[0], m.kind))
         if crd is None:
-            p.error = _strip_prefix(str(exc))
+            p.error = strip_prefix(str(exc))
             return p
         p.deferred = f"its CustomResourceDefinition {crd.name} is created by this apply"
         if (crd.obj["spec"].get("scope") or "Namespaced") == "Namespaced":
@@ -223,7 +222,7 @@ def _plan(sess, m: Manifest, namespace: str | None, crds: dict) -> _Plan:
             p.body.setdefault("metadata", {})["namespace"] = p.namespace
         return p
     except ApiError as exc:
-        p.error = _strip_prefix(str(exc))
+        p.error = strip_prefix(str(exc))
         return p
     _set_namespace(sess, p, namespace)
     return p
@@ -279,18 +278,11 @@ def _dry_run(sess, p: _Plan, force: bool, declared_ns: set[str]) -> None:
         p.live = _get_live(sess, p)
         p.answer = _send(sess, p, dry=True, force=force)
     except ApiError as exc:
-        missing = _missing_namespace(exc)
+        missing = missing_namespace(exc)
         if missing and missing in declared_ns:
             p.deferred = f'namespace "{missing}" is created by this apply'
             return
         p.error = explain(exc, p.m, p.info, p.namespace)
-
-
-def _missing_namespace(exc: ApiError) -> str | None:
-    if getattr(exc, "status", None) != 404:
-        return None
-    found = _NS_MISSING.search(str(exc))
-    return found.group(1) if found else None
 
 
 def _preview(p: _Plan, with_diff: bool) -> AppliedObject:
@@ -324,7 +316,7 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
         failed = [p for p in deferred if p.error]
         if failed:
             _rollback(sess, created_first)
-            _raise_failures(failed, len(plans), applied=[],
+            raise_failures(failed, len(plans), applied=[],
                             note="The Namespaces/CRDs this apply created were deleted again.")
     for p in plans:
         if id(p) not in done:
@@ -338,7 +330,7 @@ def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> A
     except ApiError as exc:  # the dry run passed, so something changed meanwhile
         p.error = explain(exc, p.m, p.info, p.namespace)
         applied = [str(done[id(q)]) for q in plans if id(q) in done]
-        _raise_failures([p], len(plans), applied=applied)
+        raise_failures([p], len(plans), applied=applied)
     # not resourceVersions: controllers bump them with status updates between our GET and PATCH
     action = "created" if p.live is None else ("configured" if _diff.changed(p.live, answer) else "unchanged")
     return AppliedObject(p.label, action, p.namespace, answer, manifest=p.m)
@@ -348,7 +340,7 @@ def _recheck_kind(sess, p: _Plan) -> None:
     try:
         p.info = sess.resolve_kind(p.m.api_version, p.m.kind)
     except ApiError as exc:
-        p.error = _strip_prefix(str(exc))
+        p.error = strip_prefix(str(exc))
         return
     if not p.info.namespaced:
         p.body.get("metadata", {}).pop("namespace", None)
@@ -390,90 +382,3 @@ def _prune(sess, plans: list[_Plan], selector: str, *, dry_run: bool) -> list[Ap
                          query={"propagationPolicy": "Background", "dryRun": "All" if dry_run else None})
             out.append(AppliedObject(label(info, meta["name"]), "pruned", ns, item, dry_run=dry_run))
     return out
-
-
-def _raise_failures(failed: list[_Plan], total: int, *, applied: list[str], note: str = "") -> None:
-    if not failed:
-        return
-    if applied:
-        head = (f"Applying stopped at {failed[0].m.where}; these were applied before it:\n  "
-                + "\n  ".join(applied))
-    elif total == 1:
-        head = "Nothing was applied:"
-    else:
-        head = f"Nothing was applied: {len(failed)} of {total} objects failed the server dry run."
-    blocks = []
-    for p in failed:
-        what = f'{p.m.kind} "{p.m.name}"' if p.m.name else p.m.kind
-        body = "\n".join("  " + line for line in p.error.splitlines())
-        blocks.append(f"{p.m.where}: {what}:\n{body}")
-    raise ApplyError("\n".join([head, *blocks] + ([note] if note else [])), failures=failed)
-
-
-def _strip_prefix(message: str) -> str:
-    return re.sub(r"^Error from server \([A-Za-z]+\): ", "", message)
-
-
-def explain(exc: K8sLabError, m: Manifest, info=None, namespace: str | None = None) -> str:
-    """Why the API server refused ``m``, one problem per line, with field lines and the next step."""
-    status = getattr(exc, "status", None)
-    causes = getattr(exc, "causes", None) or []
-    missing = _missing_namespace(exc) if isinstance(exc, ApiError) else None
-    if missing:
-        return (f'namespace "{missing}" does not exist. Create it first, e.g. add this document'
-                " before the others:\n  apiVersion: v1\n  kind: Namespace\n  metadata:\n"
-                f"    name: {missing}\n"
-                f"or run: k8slab.apply({{'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {{'name': '{missing}'}}}})")
-    if status == 409 and causes and any(c.get("reason") == "FieldManagerConflict" for c in causes):
-        return _conflict(causes, m)
-    lines = []
-    if causes:
-        for c in causes:
-            fld = (c.get("field") or "").lstrip(".")
-            msg = c.get("message") or c.get("reason") or ""
-            where = m.field_line(fld) if fld else None
-            at = f" (line {where})" if where and m.line else ""
-            lines.append(f"{fld}{at}: {msg}" if fld else msg)
-            if "field is immutable" in msg:
-                kind = info.name_prefix if info else m.kind.lower()
-                lines.append(f"  {fld or 'this field'} cannot be changed on an existing {m.kind}: delete it"
-                             f" and apply again (%k8s delete {kind}/{m.name}{' -n ' + namespace if namespace else ''}).")
-        return "\n".join(lines)
-    text = _strip_prefix(str(exc)).split("\n")[0]
-    strict = re.search(r"failed to create typed patch object \([^)]*\): (.*)$", text)
-    if strict:  # fieldValidation=Strict on apply: ".spec.replica: field not declared in schema"
-        parts = []
-        for piece in strict.group(1).split(", ."):
-            piece = piece if piece.startswith(".") else "." + piece
-            fld, _, msg = piece.lstrip(".").partition(": ")
-            msg = _go_value(msg)
-            where = m.field_line(fld)
-            parts.append(f"{fld}{f' (line {where})' if where and m.line else ''}: {msg}"
-                         + (" (a typo? see %k8s explain " + m.kind.lower() + ")" if "not declared" in msg else ""))
-        return "\n".join(parts)
-    return _strip_prefix(str(exc))
-
-
-def _go_value(msg: str) -> str:
-    # SSA type errors print Go values: "expected string, got &value.valueUnstructured{Value:1}"
-    found = re.fullmatch(r"expected (\w+), got &value\.valueUnstructured\{Value:(.*)\}", msg)
-    if not found:
-        return msg
-    want, got = found.groups()
-    hint = f': quote it ("{got}")' if want == "string" else ""
-    return f"expected a{'n' if want[0] in 'aeiou' else ''} {want}, got {got}{hint}"
-
-
-def _conflict(causes: list[dict], m: Manifest) -> str:
-    by_manager: dict[str, list[str]] = {}
-    for c in causes:
-        found = re.search(r'conflict with "([^"]+)"', c.get("message") or "")
-        manager = found.group(1) if found else "another field manager"
-        fld = (c.get("field") or "").lstrip(".")
-        where = m.field_line(fld)
-        by_manager.setdefault(manager, []).append(fld + (f" (line {where})" if where and m.line else ""))
-    lines = ["Apply conflict: other field managers own fields this YAML sets:"]
-    lines += [f'  "{mgr}" owns {", ".join(fields)}' for mgr, fields in by_manager.items()]
-    lines.append("Someone else set them last (kubectl, %k8s scale, a controller). To take them over, apply"
-                 " again with --force-conflicts (force_conflicts=True), or leave them out of the YAML.")
-    return "\n".join(lines)

@@ -17,7 +17,7 @@ import re
 import time
 
 from k8slab.api import readiness
-from k8slab.api.targets import parse, session
+from k8slab.api.targets import parse
 from k8slab.api.wait import _pods_why, parse_duration, watch_until
 from k8slab.errors import CheckFailedError, UsageError
 

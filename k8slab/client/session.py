@@ -7,42 +7,16 @@ caches API discovery. See :mod:`k8slab.client` for the interface.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-from typing import Any, Iterator
-from urllib.parse import urlencode
 
-from ..errors import ClusterUnreachableError, ContextGuardError, K8sLabError, UsageError
+from ..errors import ClusterUnreachableError, ContextGuardError, UsageError
 from . import discovery as _disc
-from .errors import from_status, translate
-from .kubeconfig import ContextChoice, choose_context
-
-DEFAULT_TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
-JSON = "application/json"
-USER_AGENT = "k8slab/0.1"
+from .http import HttpMixin, build_client
+from .kubeconfig import choose_context
 
 
-def _build_client(choice: ContextChoice):
-    import urllib3
-    from kubernetes import client as kclient
-    from kubernetes import config as kconfig
-
-    cfg = type.__call__(kclient.Configuration)
-    try:
-        kconfig.load_kube_config(config_file=":".join(choice.files), context=choice.name,
-                                 client_configuration=cfg, persist_config=False)
-    except Exception as e:
-        raise translate(e, server=choice.server, context=choice.name) from e
-    # Fail fast on a dead server; retry a reused keep-alive connection the server closed.
-    cfg.retries = urllib3.Retry(total=2, connect=1, read=1, status=0, redirect=0,
-                                backoff_factor=0.05, raise_on_status=False)
-    api = kclient.ApiClient(cfg)
-    api.user_agent = USER_AGENT
-    return api
-
-
-class Session:
+class Session(HttpMixin):
     """Sticky defaults and one cached, warm API client for one kubeconfig context."""
 
     def __init__(self, context: str | None = None, namespace: str | None = None,
@@ -102,7 +76,7 @@ class Session:
         if self._api is None:
             with self._lock:
                 if self._api is None:
-                    self._api = _build_client(self._choice)
+                    self._api = build_client(self._choice)
         return self._api
 
     def close(self) -> None:
@@ -112,151 +86,6 @@ class Session:
                 self._api.rest_client.pool_manager.clear()
             finally:
                 self._api = None
-
-    # -- raw HTTP ---------------------------------------------------------------------------
-
-    def _send(self, method: str, path: str, *, query=None, body=None, headers=None,
-              content_type=None, accept=JSON, timeout=None, stream=False):
-        api = self.api_client
-        cfg = api.configuration
-        url = cfg.host.rstrip("/") + path
-        if query:
-            items = [(k, ("true" if v is True else "false" if v is False else v))
-                     for k, v in (query.items() if isinstance(query, dict) else query) if v is not None]
-            if items:
-                url += "?" + urlencode(items, doseq=True)
-        hdrs = dict(api.default_headers)
-        hdrs["Accept"] = accept
-        if body is not None:
-            if isinstance(body, (dict, list)):
-                body = json.dumps(body, separators=(",", ":"))
-                content_type = content_type or JSON
-            elif isinstance(body, str):
-                body = body.encode("utf-8")
-            hdrs["Content-Type"] = content_type or JSON
-        if headers:
-            hdrs.update(headers)
-        api.update_params_for_auth(hdrs, [], ["BearerToken"], path, method, body)
-        if timeout is None:
-            timeout = DEFAULT_TIMEOUT
-        import urllib3
-
-        t = (urllib3.Timeout(connect=timeout[0], read=timeout[1]) if isinstance(timeout, tuple)
-             else urllib3.Timeout(connect=min(5.0, float(timeout)), read=float(timeout)))
-        try:
-            resp = api.rest_client.pool_manager.request(
-                method.upper(), url, body=body, headers=hdrs, timeout=t, preload_content=False)
-        except Exception as e:
-            raise translate(e, server=self.server, context=self.context) from e
-        if resp.status >= 400:
-            try:
-                data = resp.data
-            except Exception:  # noqa: BLE001 - the status is what matters
-                data = b""
-            finally:
-                resp.release_conn()
-            raise from_status(resp.status, data, server=self.server)
-        return resp
-
-    def send(self, method: str, path: str, *, query=None, body=None, headers=None, content_type=None,
-             accept: str = JSON, timeout=None):
-        """Send a request and return the open urllib3 response (status < 400), unread.
-
-        For streams the caller wants to cut short (watches): iterate
-        ``resp.stream()``, then ``resp.release_conn()`` (or ``resp.shutdown()``
-        to stop a blocked read from another thread). Errors are translated as
-        in :meth:`request`.
-        """
-        return self._send(method, path, query=query, body=body, headers=headers, content_type=content_type,
-                          accept=accept, timeout=timeout)
-
-    def request(self, method: str, path: str, *, query: dict | None = None, body: Any = None,
-                headers: dict | None = None, content_type: str | None = None,
-                accept: str | None = None, timeout: float | tuple | None = None) -> dict:
-        """Send one REST request and return the decoded JSON answer.
-
-        Args:
-            method: ``GET``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
-            path: e.g. ``/api/v1/namespaces/default/pods``.
-            query: query parameters (``None`` values are dropped, bools become ``true``/``false``).
-            body: a dict/list (sent as JSON) or ``str``/``bytes`` sent as is.
-            headers: extra headers.
-            content_type: the body's type, e.g. ``application/apply-patch+yaml``.
-            accept: the ``Accept`` header (default JSON), e.g. the Table form.
-            timeout: seconds, or ``(connect, read)``.
-
-        Raises:
-            k8slab.errors.ApiError: the server answered an error (subclass by status).
-            k8slab.errors.ClusterUnreachableError: no answer.
-        """
-        resp = self._send(method, path, query=query, body=body, headers=headers,
-                          content_type=content_type, accept=accept or JSON, timeout=timeout)
-        try:
-            data = resp.data
-        except Exception as e:
-            raise translate(e, server=self.server, context=self.context) from e
-        finally:
-            resp.release_conn()
-        if not data:
-            return {}
-        try:
-            return json.loads(data)
-        except ValueError as e:
-            raise K8sLabError(f"The API server answered {path} with non-JSON data: {data[:200]!r}") from e
-
-    def request_text(self, method: str, path: str, *, query: dict | None = None,
-                     headers: dict | None = None, timeout: float | tuple | None = None) -> str:
-        """Like :meth:`request` for a text answer (e.g. pod logs)."""
-        resp = self._send(method, path, query=query, headers=headers, accept="*/*", timeout=timeout)
-        try:
-            return resp.data.decode("utf-8", "replace")
-        except Exception as e:
-            raise translate(e, server=self.server, context=self.context) from e
-        finally:
-            resp.release_conn()
-
-    def stream_lines(self, path: str, *, query: dict | None = None, accept: str = JSON,
-                     timeout: float | None = 60) -> Iterator[bytes]:
-        """GET ``path`` and yield the answer line by line as it arrives (watch, ``logs -f``)."""
-        resp = self._send("GET", path, query=query, accept=accept,
-                          timeout=(5.0, timeout) if timeout else (5.0, None))
-        import urllib3
-
-        buf = b""
-        try:
-            for chunk in resp.stream(4096, decode_content=True):
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    yield line
-            if buf:
-                yield buf
-        except urllib3.exceptions.ReadTimeoutError:
-            return
-        except Exception as e:
-            raise translate(e, server=self.server, context=self.context) from e
-        finally:
-            resp.release_conn()
-
-    def watch(self, path: str, *, query: dict | None = None, timeout: float = 60) -> Iterator[dict]:
-        """Watch a collection: yield ``{"type", "object"}`` events for up to ``timeout`` seconds.
-
-        ``path`` is a collection path; pass ``fieldSelector=metadata.name=X`` in
-        ``query`` to watch one object. The server ends the watch after
-        ``timeoutSeconds``; an ``ERROR`` event (e.g. 410 Expired) is raised.
-        """
-        q = dict(query or {})
-        q["watch"] = "true"
-        q.setdefault("timeoutSeconds", max(1, int(timeout)))
-        q.setdefault("allowWatchBookmarks", "false")
-        for line in self.stream_lines(path, query=q, timeout=timeout + 5):
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            if event.get("type") == "ERROR":
-                st = event.get("object") or {}
-                raise from_status(int(st.get("code") or 500), st, server=self.server)
-            yield event
 
     # -- discovery ----------------------------------------------------------------------
 

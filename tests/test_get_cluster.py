@@ -165,3 +165,14 @@ def test_several_types_and_all(ip, web):
     assert names == ["deployment.apps/web", "service/web"]
     with pytest.raises(UsageError, match="one resource type"):
         k8s(ip, f"get deploy,svc web -n {web}")
+
+
+def test_config_namespace_traitlet(ip, web):
+    ip.run_line_magic("config", f"K8sMagics.namespace = '{web}'")
+    try:
+        assert list(k8s(ip, "get deploy").NAME) == ["web"]
+        assert S.current().namespace == web
+    finally:
+        ip.run_line_magic("config", "K8sMagics.namespace = None")
+        k8s(ip, "use -n default")
+    assert S.current().namespace == "default"

@@ -154,7 +154,7 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
         items += _prune(sess, plans, selector, dry_run=False)
     result = ApplyResult(items)
     if wait:
-        from k8slab.api.wait import wait_ready
+        from k8slab.api.watching import wait_ready
 
         timeout = DEFAULT_WAIT if wait is True else float(wait)
         wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
@@ -348,7 +348,7 @@ def _recheck_kind(sess, p: _Plan) -> None:
 
 
 def _wait_established(sess, crds: list[_Plan], timeout: float = 30.0) -> None:
-    from k8slab.api.wait import wait_ready
+    from k8slab.api.watching import wait_ready
 
     wait_ready([(p.info, None, p.m.name) for p in crds], timeout=timeout, progress=lambda text: None)
     sess.index(refresh=True)

@@ -18,7 +18,7 @@ import time
 
 from k8slab.api import readiness
 from k8slab.api.targets import parse
-from k8slab.api.wait import _pods_why, parse_duration, watch_until
+from k8slab.api.watching import parse_duration, pods_why, watch_until
 from k8slab.errors import CheckFailedError, UsageError
 
 DEFAULT_TIMEOUT = 10.0
@@ -231,7 +231,7 @@ def _failure(t, conds: list[Condition], obj: dict | None, seconds: float) -> str
     hints = [h for h in (c.hint() for c in failed) if h]
     st = readiness.status(obj)
     if not st.ready:
-        lines.append(f"  hint: {st.message}{_pods_why(t.info, t.namespace, obj)}")
+        lines.append(f"  hint: {st.message}{pods_why(t.info, t.namespace, obj)}")
     for h in dict.fromkeys(hints):
         lines.append(f"  hint: {h}")
     if len(lines) == len(failed):

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from k8slab.api.targets import Lines, Target, parse, resolve_namespace, session
-from k8slab.api.wait import parse_duration, watch_until
+from k8slab.api.watching import parse_duration, watch_until
 from k8slab.errors import NotFoundError, UsageError, WaitTimeoutError
 
 _CASCADE = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}

@@ -72,7 +72,7 @@ def _status(t: Target, *, timeout, watch, progress, **_) -> Lines:
     st = readiness.status(obj)
     if st.ready or not watch:
         return Lines([st.message], [obj])
-    from k8slab.api.wait import parse_duration, wait_ready
+    from k8slab.api.watching import parse_duration, wait_ready
 
     seconds = parse_duration(timeout) if timeout is not None else 300.0
     (obj,) = wait_ready([(t.info, t.namespace, t.name)], timeout=seconds, progress=progress, done="")

@@ -65,7 +65,7 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
         objs.append(_scale_one(sess, t, replicas, current_replicas))
         lines.append(f"{t.label} scaled")
     if wait:
-        from k8slab.api.wait import wait_ready
+        from k8slab.api.watching import wait_ready
 
         wait_ready([(t.info, t.namespace, t.name) for t in found], timeout=120.0 if wait is True else float(wait))
     return Lines(lines, objs)

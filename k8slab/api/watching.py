@@ -1,0 +1,223 @@
+"""Watching one object until a condition holds, and waiting for readiness with a progress line.
+
+Each wait lists the object (``fieldSelector=metadata.name=…``), then watches
+from that list's resourceVersion until the condition holds or the deadline
+passes; an expired watch is simply re-listed. No polling sleeps. Used by
+``apply --wait``, ``scale --wait``, ``rollout status``, ``wait``, ``delete`` and ``check``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+
+from k8slab.api import readiness
+from k8slab.api.targets import label, selector_string, session
+from k8slab.errors import ExpiredError, NotFoundError, UsageError, WaitTimeoutError
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(value: str | float | int) -> float:
+    """Seconds from ``30``, ``30s``, ``2m``, ``1m30s``, ``1h`` (kubectl's durations).
+
+    Example:
+        >>> parse_duration("1m30s")
+        90.0
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    found = _DURATION.match(str(value))
+    if not found or not any(found.groups()) or str(value).strip() == "":
+        raise UsageError(f"{value!r} is not a duration: use e.g. 30s, 2m, 1m30s or a number of seconds.")
+    h, m, s = (float(x) if x else 0.0 for x in found.groups())
+    return h * 3600 + m * 60 + s
+
+
+class LineProgress:
+    """One output line that updates in place (a notebook display, or ``\\r`` on a terminal)."""
+
+    def __init__(self):
+        self._handle = None
+        self._last = ""
+
+    def __call__(self, text: str) -> None:
+        if text == self._last:
+            return
+        self._last = text
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+
+            if get_ipython() is not None:
+                obj = {"text/plain": text}
+                if self._handle is None:
+                    self._handle = display(obj, raw=True, display_id=True)
+                else:
+                    self._handle.update(obj, raw=True)
+                return
+        except ImportError:
+            pass
+        import sys
+
+        self._terminal = True
+        sys.stderr.write("\r" + text[:150].ljust(150))
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the line on a terminal (a notebook display needs nothing)."""
+        if getattr(self, "_terminal", False):
+            import sys
+
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _default_progress() -> Callable[[str], None]:
+    return LineProgress()
+
+
+def watch_until(info, namespace: str | None, name: str, check: Callable[[dict | None], bool],
+                deadline: float, on_change: Callable[[dict | None], None] | None = None) -> tuple[bool, dict | None]:
+    """Watch one object until ``check(obj)`` is true (``obj`` is None once it is gone) or ``deadline``.
+
+    Returns:
+        ``(True, obj)`` when the check held, ``(False, last_seen)`` at the deadline.
+    """
+    sess = session()
+    collection = sess.path(info, namespace)
+    selector = f"metadata.name={name}"
+    obj: dict | None = None
+    while True:
+        listing = sess.request("GET", collection, query={"fieldSelector": selector})
+        items = listing.get("items") or []
+        obj = _with_kind(items[0], info) if items else None
+        if on_change:
+            on_change(obj)
+        if check(obj):
+            return True, obj
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False, obj
+        rv = (listing.get("metadata") or {}).get("resourceVersion")
+        try:
+            for event in sess.watch(collection, query={"fieldSelector": selector, "resourceVersion": rv},
+                                    timeout=max(1.0, remaining)):
+                kind = event.get("type")
+                if kind == "DELETED":
+                    obj = None
+                elif kind in ("ADDED", "MODIFIED"):
+                    obj = _with_kind(event.get("object") or {}, info)
+                else:
+                    continue
+                if on_change:
+                    on_change(obj)
+                if check(obj):
+                    return True, obj
+                if time.monotonic() >= deadline:
+                    return False, obj
+        except ExpiredError:
+            continue  # our resourceVersion is too old: list again
+        if time.monotonic() >= deadline:
+            return check(obj), obj
+
+
+def _with_kind(obj: dict, info) -> dict:
+    # list items carry no kind; the readiness rules need it
+    obj.setdefault("kind", info.kind)
+    obj.setdefault("apiVersion", info.api_version)
+    return obj
+
+
+def wait_ready(objects: Sequence[tuple], *, timeout: float, progress: Callable[[str], None] | None = None,
+               done: str | None = None) -> list[dict]:
+    """Block until every ``(info, namespace, name)`` object is ready by :mod:`readiness` rules.
+
+    Args:
+        objects: ``(ResourceInfo, namespace, name)`` triples.
+        timeout: Seconds for all of them together.
+        progress: ``callable(text)`` for a one-line progress display (default: one updating line).
+        done: Text the progress line shows at the end (default: which objects are ready).
+
+    Raises:
+        WaitTimeoutError: Not all were ready in time, or one failed (a Job, a rollout past its
+            deadline); the message names each object that is not ready, why, and its pods' problems.
+    """
+    progress = progress or _default_progress()
+    deadline = time.monotonic() + timeout
+    total = len(objects)
+    ready: list[dict] = []
+    for index, (info, ns, name) in enumerate(objects):
+        what = label(info, name)
+
+        def show(obj, what=what, index=index):
+            st = readiness.status(obj) if obj is not None else None
+            msg = st.message if st is not None else "does not exist yet"
+            progress(f"[{index}/{total} ready] {what}: {msg}")
+
+        def check(obj):
+            if obj is None:
+                return False
+            st = readiness.status(obj)
+            if st.failed:
+                raise WaitTimeoutError(f"{what} will not become ready: {st.message}"
+                                       + pods_why(info, ns, obj))
+            return st.ready
+
+        ok, obj = watch_until(info, ns, name, check, deadline, show)
+        if not ok:
+            raise WaitTimeoutError(_timeout_message(objects, timeout))
+        ready.append(obj)
+    progress(done if done is not None else f"[{total}/{total} ready] " + ", ".join(
+        label(i, n) for i, _, n in objects))
+    getattr(progress, "finish", lambda: None)()
+    return ready
+
+
+def _timeout_message(objects: Sequence[tuple], timeout: float) -> str:
+    sess = session()
+    lines, ok = [], []
+    for info, ns, name in objects:
+        what = label(info, name)
+        try:
+            obj = _with_kind(sess.request("GET", sess.path(info, ns, name)), info)
+        except NotFoundError:
+            lines.append(f"  {what}: does not exist")
+            continue
+        st = readiness.status(obj)
+        if st.ready:
+            ok.append(what)
+        else:
+            lines.append(f"  {what}: {st.message}{pods_why(info, ns, obj)}")
+    head = f"Timed out after {_fmt(timeout)} waiting for {len(lines)} of {len(objects)} objects to be ready:"
+    tail = [f"Ready: {', '.join(ok)}"] if ok else []
+    return "\n".join([head, *lines, *tail])
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+def pods_why(info, namespace: str | None, obj: dict) -> str:
+    """Problems of the pods a workload selects (``\\n    pod x: container y: CrashLoopBackOff``)."""
+    if obj.get("kind") not in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"):
+        return ""
+    selector = selector_string((obj.get("spec") or {}).get("selector"))
+    if not selector or namespace is None:
+        return ""
+    try:
+        pods = session().request("GET", f"/api/v1/namespaces/{namespace}/pods",
+                                 query={"labelSelector": selector, "limit": 50}).get("items") or []
+    except Exception:  # noqa: BLE001 - the explanation is a bonus; the timeout is the error
+        return ""
+    problems = []
+    for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        problem = readiness.pod_problem(pod)
+        if problem:
+            problems.append(f"\n    pod {pod['metadata']['name']}: {problem}")
+    if not pods:
+        return "\n    no pods match its selector yet"
+    return "".join(problems[:3]) + (f"\n    ... and {len(problems) - 3} more pods" if len(problems) > 3 else "")

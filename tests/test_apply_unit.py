@@ -94,6 +94,15 @@ def test_explain_immutable_selector_says_delete_and_reapply():
     assert "delete it and apply again (%k8s delete deployment/web -n lab)" in text
 
 
+def test_explain_shortens_huge_invalid_values():
+    (m,) = load_text(DEPLOY.replace("kind: Deployment", "kind: Job").replace("apps/v1", "batch/v1"))
+    exc = InvalidError("x", status=422, causes=[{"field": "spec.template", "message":
+                       "Invalid value: {" + '"x": 1, ' * 100 + "}: field is immutable"}])
+    first, hint = explain(exc, m).splitlines()
+    assert first.endswith("…: field is immutable") and len(first) <= 120
+    assert "delete it and apply again (%k8s delete job/web)" in hint
+
+
 def test_explain_conflict_names_manager_fields_and_force():
     (m,) = load_text(DEPLOY)
     exc = ConflictError("Apply failed with 1 conflict", status=409, reason="Conflict", causes=[

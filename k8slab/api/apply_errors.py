@@ -60,11 +60,11 @@ def explain(exc: K8sLabError, m: Manifest, info=None, namespace: str | None = No
     if causes:
         for c in causes:
             fld = (c.get("field") or "").lstrip(".")
-            msg = c.get("message") or c.get("reason") or ""
+            msg = _shorten(c.get("message") or c.get("reason") or "")
             where = m.field_line(fld) if fld else None
             at = f" (line {where})" if where and m.line else ""
             lines.append(f"{fld}{at}: {msg}" if fld else msg)
-            if "field is immutable" in msg:
+            if "field is immutable" in msg or "pod updates may not change fields" in msg:
                 kind = info.name_prefix if info else m.kind.lower()
                 lines.append(f"  {fld or 'this field'} cannot be changed on an existing {m.kind}: delete it"
                              f" and apply again (%k8s delete {kind}/{m.name}{' -n ' + namespace if namespace else ''}).")
@@ -82,6 +82,15 @@ def explain(exc: K8sLabError, m: Manifest, info=None, namespace: str | None = No
                          + (" (a typo? see %k8s explain " + m.kind.lower() + ")" if "not declared" in msg else ""))
         return "\n".join(parts)
     return strip_prefix(str(exc))
+
+
+def _shorten(msg: str, limit: int = 60) -> str:
+    """``Invalid value: <a whole pod template as Go>: field is immutable`` -> a readable length."""
+    prefix = "Invalid value: "
+    if not msg.startswith(prefix) or len(msg) < 200:
+        return msg
+    value, _, last = msg[len(prefix):].rpartition(": ")
+    return f"{prefix}{value[:limit]}…: {last}"
 
 
 def _go_value(msg: str) -> str:

@@ -93,3 +93,16 @@ def test_check_bad_condition_is_a_usage_error(namespace):
         k8slab.check("deploy/web", "replicas", namespace=namespace)
     with pytest.raises(UsageError, match="TYPE/NAME"):
         k8slab.check("web", "replicas=1", namespace=namespace)
+
+
+def test_secret_values_stay_hidden_in_failures(namespace):
+    k8slab.apply("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {pw: hunter2}\n", namespace=namespace)
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("secret/s", "data.pw=nope", namespace=namespace, timeout=0)
+    assert "hunter2" not in str(exc.value) and "aHVudGVyMg" not in str(exc.value)
+    assert "found <hidden: a Secret value>" in str(exc.value)
+    from k8slab.errors import WaitTimeoutError
+
+    with pytest.raises(WaitTimeoutError) as exc:
+        k8slab.wait("secret/s", for_="jsonpath={.data.pw}=nope", namespace=namespace, timeout=1)
+    assert "aHVudGVyMg" not in str(exc.value) and "differs (not shown)" in str(exc.value)

@@ -227,6 +227,8 @@ def _failure(t, conds: list[Condition], obj: dict | None, seconds: float) -> str
             continue
         want = c.text if c.op is None else f"{c.value}" if c.op == "=" else f"{c.op} {c.value}"
         shown = ", ".join(_text(v) for v in have) if isinstance(have, list) else _text(have) or "<none>"
+        if obj.get("kind") == "Secret" and "data" in c.key.lower() and have is not None:
+            shown = "<hidden: a Secret value>"  # notebooks are committed with their outputs
         lines.append(f"✗ {t.label}: {c.key if c.op else c.text}: expected {want}, found {shown}{waited}")
     hints = [h for h in (c.hint() for c in failed) if h]
     st = readiness.status(obj)

@@ -145,4 +145,6 @@ def _wait_timeout(t: Target, cond: Condition, obj: dict | None, seconds: float) 
         c = next(c for c in obj["status"]["conditions"] if c.get("type", "").lower() == cond.name.lower())
         why = f" ({c.get('reason')}: {c.get('message')})" if c.get("reason") else ""
         return f"{head}: {cond.name} is {found}{why}."
+    if obj.get("kind") == "Secret" and "data" in cond.name.lower() and found is not None:
+        return f"{head}: the Secret value differs (not shown)."
     return f"{head}: found {found!r}" + (f", expected {cond.value!r}." if cond.value is not None else ".")

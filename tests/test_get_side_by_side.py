@@ -140,3 +140,14 @@ def test_api_resources_flags_like_kubectl(ns, kubeconfig, args):
     ours = ip.run_line_magic("k8s", f"api-resources {args}")
     text = ours.to_text(max_rows=None) if hasattr(ours, "to_text") else str(ours)
     assert text.splitlines() == [ln.rstrip() for ln in theirs.rstrip("\n").splitlines()]
+
+
+@pytest.mark.parametrize("args", ["get nodes -L kubernetes.io/hostname,kubernetes.io/os -L nope --show-labels",
+                                  "get pods -L app -L pod-template-hash", "get all -L app"])
+def test_label_columns_like_kubectl(ns, kubeconfig, args):
+    ip = shell()
+    theirs = kubectl(kubeconfig, *args.split(), "-n", ns)
+    ours = ip.run_line_magic("k8s", f"{args} -n {ns}")
+    text = ours.to_text(max_rows=None) if hasattr(ours, "to_text") else repr(ours)
+    assert [drop_age(*parse_columns(b)) for b in text.split("\n\n")] == \
+        [drop_age(*parse_columns(b)) for b in theirs.rstrip("\n").split("\n\n")]

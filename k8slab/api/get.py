@@ -128,7 +128,7 @@ def _labels_text(meta: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
 
 
-def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message) -> K8sTable:
+def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message, label_columns=()) -> K8sTable:
     first = pages[0] if pages else {}
     defs = first.get("columnDefinitions") or []
     keep = [i for i, c in enumerate(defs) if wide or not c.get("priority")]
@@ -148,12 +148,15 @@ def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message) 
                 row[j] = age(meta["creationTimestamp"])
         if all_namespaces:
             row.insert(0, meta.get("namespace", ""))
+        labels = meta.get("labels") or {}
+        row += [labels.get(k, "") for k in label_columns]
         if show_labels:
             row.append(_labels_text(meta))
         rows.append(row)
         objects.append(obj)
     if all_namespaces:
         columns.insert(0, "NAMESPACE")
+    columns += [k.rsplit("/", 1)[-1].upper() for k in label_columns]  # kubectl: the key's last segment
     if show_labels:
         columns.append("LABELS")
     return make_table(columns, rows, empty_message=empty_message, objects=objects)
@@ -162,7 +165,7 @@ def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message) 
 def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bool = False,
         selector: str | None = None, field_selector: str | None = None, output: str | None = None,
         show_labels: bool = False, sort_by: str | None = None, show_secrets: bool = False,
-        show_managed_fields: bool = False):
+        show_managed_fields: bool = False, label_columns: list[str] | str | None = None):
     """List objects of one type, or read some by name, like ``kubectl get``.
 
     Args:
@@ -179,6 +182,7 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
         sort_by: a JSONPath (``.metadata.name``, ``{.status.startTime}``) to sort by.
         show_secrets: show Secret values in yaml/json instead of masking them.
         show_managed_fields: keep ``metadata.managedFields`` in yaml/json.
+        label_columns: label keys shown as columns (kubectl's ``-L app,tier``).
 
     Returns:
         A :class:`~k8slab.api.table.K8sTable` (a ``pandas.DataFrame``) for
@@ -193,6 +197,9 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     """
     type_, obj_names = split_type_names(type, names)
     fmt, arg = parse_output(output)
+    if isinstance(label_columns, str):
+        label_columns = [k for k in label_columns.split(",") if k]
+    label_columns = tuple(label_columns or ())
     if obj_names and selector:
         raise UsageError("Names cannot be combined with a label selector (-l); give one or the other.")
     if obj_names and all_namespaces:
@@ -204,7 +211,7 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
         return _get_many(s, s.expand(type_), namespace=namespace, all_namespaces=all_namespaces,
                          selector=selector, field_selector=field_selector, fmt=fmt, arg=arg,
                          show_labels=show_labels, sort_by=sort_by, show_secrets=show_secrets,
-                         show_managed_fields=show_managed_fields)
+                         show_managed_fields=show_managed_fields, label_columns=label_columns)
     info = s.resolve(type_)
     ns = None
     if info.namespaced and not all_namespaces:
@@ -215,7 +222,8 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     if fmt in (None, "wide"):
         pages = _fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by))
         return _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
-                      show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg)
+                      show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
+                      label_columns=label_columns)
 
     items = _fetch_objects(s, info, ns, obj_names, query)
     return _render_objects(items, obj_names, fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
@@ -252,7 +260,7 @@ def _name_prefix(obj: dict) -> str:
 
 
 def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, fmt, arg, show_labels,
-              sort_by, show_secrets, show_managed_fields):
+              sort_by, show_secrets, show_managed_fields, label_columns=()):
     """Several types at once: one table per non-empty type, or all objects in one List."""
     ns_default = namespace or s.namespace
     query = {"labelSelector": selector, "fieldSelector": field_selector}
@@ -264,7 +272,8 @@ def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, 
             ns = ns_default if info.namespaced and not all_namespaces else None
             pages = _fetch_table(s, info, ns, [], query, full_objects=bool(sort_by))
             t = _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
-                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg)
+                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
+                       label_columns=label_columns)
             if len(t):
                 t["NAME"] = [f"{info.name_prefix}/{n}" for n in t["NAME"]]
                 tables.append((info.full_name, t))

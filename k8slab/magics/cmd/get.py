@@ -19,6 +19,8 @@ def build_parser() -> CmdParser:
     p.add_argument("--field-selector", help="field selector, e.g. status.phase=Running")
     p.add_argument("-o", "--output", help="wide|yaml|json|name|jsonpath=TEMPLATE|custom-columns=SPEC")
     p.add_argument("--show-labels", action="store_true", help="add a LABELS column")
+    p.add_argument("-L", "--label-columns", action="append", default=[], metavar="KEY[,KEY]",
+                   help="show these labels' values as columns")
     p.add_argument("--sort-by", help="JSONPath to sort by, e.g. .metadata.name")
     p.add_argument("--show-secrets", action="store_true", help="do not mask Secret values")
     p.add_argument("--show-managed-fields", action="store_true", help="keep metadata.managedFields")
@@ -42,4 +44,5 @@ def run(args, cell, shell):
     return get(args.type, *args.names, namespace=args.namespace, all_namespaces=args.all_namespaces,
                selector=args.selector, field_selector=args.field_selector, output=args.output,
                show_labels=args.show_labels, sort_by=args.sort_by, show_secrets=args.show_secrets,
-               show_managed_fields=args.show_managed_fields)
+               show_managed_fields=args.show_managed_fields,
+               label_columns=[k for v in args.label_columns for k in v.split(",") if k])

@@ -176,3 +176,17 @@ def test_config_namespace_traitlet(ip, web):
         ip.run_line_magic("config", "K8sMagics.namespace = None")
         k8s(ip, "use -n default")
     assert S.current().namespace == "default"
+
+
+def test_raw_and_ignore_not_found(ip, web):
+    ready = k8s(ip, "get --raw /readyz?verbose")
+    assert "readyz check passed" in str(ready)
+    groups = k8s(ip, "get --raw /apis/apps/v1")
+    assert groups.data["groupVersion"] == "apps/v1"
+    with pytest.raises(UsageError, match="absolute API path"):
+        k8s(ip, "get --raw apis")
+    with pytest.raises(UsageError, match="a resource type is required"):
+        k8s(ip, "get")
+    df = k8s(ip, f"get deploy web nope -n {web} --ignore-not-found")
+    assert list(df.NAME) == ["web"]
+    assert str(k8s(ip, f"get deploy nope -n {web} --ignore-not-found -o yaml")) == ""

@@ -7,7 +7,7 @@ columns are kubectl's own for every kind (CRDs included).
 from __future__ import annotations
 
 from ..client import session as _session
-from ..errors import UsageError
+from ..errors import NotFoundError, UsageError
 from . import output as out
 from .jsonpath import JSONPath, relaxed
 from .secrets import mask_secret
@@ -82,14 +82,24 @@ def _sort(objects: list, sort_by: str, get_obj=lambda o: o) -> list:
     return sorted(objects, key=key)
 
 
-def _fetch_table(s, info, namespace, names, query, *, full_objects: bool):
+def _get_each(s, info, namespace, names, query, accept, ignore_not_found):
+    out = []
+    for n in names:
+        try:
+            out.append(s.request("GET", s.path(info, namespace, n), query=query, accept=accept))
+        except NotFoundError:
+            if not ignore_not_found:
+                raise
+    return out
+
+
+def _fetch_table(s, info, namespace, names, query, *, full_objects: bool, ignore_not_found: bool = False):
     q = dict(query)
     q["includeObject"] = "Object" if full_objects else "Metadata"
     pages = []
     if names:
-        for n in names:
-            pages.append(s.request("GET", s.path(info, namespace, n), query={"includeObject": q["includeObject"]},
-                                   accept=TABLE_ACCEPT))
+        pages = _get_each(s, info, namespace, names, {"includeObject": q["includeObject"]}, TABLE_ACCEPT,
+                          ignore_not_found)
     else:
         q["limit"] = CHUNK_SIZE
         path = s.path(info, namespace)
@@ -103,10 +113,10 @@ def _fetch_table(s, info, namespace, names, query, *, full_objects: bool):
     return pages
 
 
-def _fetch_objects(s, info, namespace, names, query) -> list[dict]:
+def _fetch_objects(s, info, namespace, names, query, ignore_not_found: bool = False) -> list[dict]:
     items: list[dict] = []
     if names:
-        return [s.request("GET", s.path(info, namespace, n)) for n in names]
+        return _get_each(s, info, namespace, names, None, "application/json", ignore_not_found)
     q = dict(query)
     q["limit"] = CHUNK_SIZE
     path = s.path(info, namespace)
@@ -165,7 +175,8 @@ def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message, 
 def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bool = False,
         selector: str | None = None, field_selector: str | None = None, output: str | None = None,
         show_labels: bool = False, sort_by: str | None = None, show_secrets: bool = False,
-        show_managed_fields: bool = False, label_columns: list[str] | str | None = None):
+        show_managed_fields: bool = False, label_columns: list[str] | str | None = None,
+        ignore_not_found: bool = False):
     """List objects of one type, or read some by name, like ``kubectl get``.
 
     Args:
@@ -183,6 +194,7 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
         show_secrets: show Secret values in yaml/json instead of masking them.
         show_managed_fields: keep ``metadata.managedFields`` in yaml/json.
         label_columns: label keys shown as columns (kubectl's ``-L app,tier``).
+        ignore_not_found: skip names that do not exist instead of raising ``NotFoundError``.
 
     Returns:
         A :class:`~k8slab.api.table.K8sTable` (a ``pandas.DataFrame``) for
@@ -220,12 +232,15 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     empty_msg = _empty_message(info.namespaced and not all_namespaces, ns)
 
     if fmt in (None, "wide"):
-        pages = _fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by))
+        pages = _fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by),
+                             ignore_not_found=ignore_not_found)
         return _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
                       label_columns=label_columns)
 
-    items = _fetch_objects(s, info, ns, obj_names, query)
+    items = _fetch_objects(s, info, ns, obj_names, query, ignore_not_found)
+    if obj_names and not items and fmt in ("yaml", "json", "jsonpath"):
+        return out.TextResult("", None)
     return _render_objects(items, obj_names, fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
                            show_managed_fields=show_managed_fields, empty_msg=empty_msg)
 
@@ -237,7 +252,7 @@ def _render_objects(items, obj_names, fmt, arg, *, sort_by, show_secrets, show_m
         items = [out.strip_managed_fields(i) for i in items]
     if not show_secrets:
         items = [mask_secret(i) for i in items]
-    single = len(obj_names) == 1
+    single = len(obj_names) == 1 and len(items) == 1
     data = items[0] if single else out.as_list(items)
     if fmt == "yaml":
         return out.TextResult(out.to_yaml(data).rstrip("\n"), data)
@@ -284,3 +299,25 @@ def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, 
         items += _fetch_objects(s, info, ns, [], query)
     return _render_objects(items, [], fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
                            show_managed_fields=show_managed_fields, empty_msg=empty_msg)
+
+
+def get_raw(path: str) -> out.TextResult:
+    """GET an API path as is (kubectl's ``get --raw``); JSON answers are pretty-printed.
+
+    Example:
+        >>> k8slab.api.get.get_raw("/readyz?verbose")  # doctest: +SKIP
+    """
+    if not path.startswith("/"):
+        raise UsageError(f"--raw needs an absolute API path starting with '/', e.g. /apis/apps/v1 (got {path!r})")
+    import json
+
+    s = _session.current()
+    p, _, qs = path.partition("?")
+    from urllib.parse import parse_qsl
+
+    text = s.request_text("GET", p, query=parse_qsl(qs, keep_blank_values=True) or None)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return out.TextResult(text.rstrip("\n"), text)
+    return out.TextResult(json.dumps(data, indent=2), data)

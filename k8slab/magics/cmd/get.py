@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from IPython.core.error import UsageError
+
 from ..parser import CmdParser, add_namespace_flags
 
 
@@ -12,7 +14,7 @@ def build_parser() -> CmdParser:
                          "  %k8s get pods -o jsonpath='{.items[*].metadata.name}'\n"
                          "  %k8s get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName\n"
                          "  %k8s get pods --sort-by=.metadata.creationTimestamp\n  %k8s get all\n  %k8s get deploy,svc -o name")
-    p.add_argument("type", metavar="TYPE[/NAME]", help="pods, po, deploy, svc, deployments.apps, …")
+    p.add_argument("type", nargs="?", metavar="TYPE[/NAME]", help="pods, po, deploy, svc, deployments.apps, …")
     p.add_argument("names", nargs="*", default=[], metavar="NAME")
     add_namespace_flags(p)
     p.add_argument("-l", "--selector", help="label selector, e.g. app=web,tier!=db")
@@ -24,12 +26,22 @@ def build_parser() -> CmdParser:
     p.add_argument("--sort-by", help="JSONPath to sort by, e.g. .metadata.name")
     p.add_argument("--show-secrets", action="store_true", help="do not mask Secret values")
     p.add_argument("--show-managed-fields", action="store_true", help="keep metadata.managedFields")
+    p.add_argument("--ignore-not-found", action="store_true", help="missing names are not an error")
+    p.add_argument("--raw", metavar="PATH", help="GET this API path and print the answer, e.g. /readyz?verbose")
     p.add_argument("-w", "--watch", action="store_true", help="a live table that updates in place")
     p.add_argument("--timeout", help="--watch: how long to watch (default 30s)")
     return p
 
 
 def run(args, cell, shell):
+    if args.raw:
+        if args.type or args.names:
+            raise UsageError("--raw takes an API path only, e.g. %k8s get --raw /apis/apps/v1")
+        from ...api.get import get_raw
+
+        return get_raw(args.raw)
+    if not args.type:
+        raise UsageError("%k8s get: a resource type is required, e.g. %k8s get pods (see %k8s api-resources)")
     if args.watch:  # k8slab.widgets hook: a live WatchTable for --timeout (default 30s)
         from ...api.get import split_type_names
         from ...widgets import WatchTable
@@ -45,4 +57,5 @@ def run(args, cell, shell):
                selector=args.selector, field_selector=args.field_selector, output=args.output,
                show_labels=args.show_labels, sort_by=args.sort_by, show_secrets=args.show_secrets,
                show_managed_fields=args.show_managed_fields,
-               label_columns=[k for v in args.label_columns for k in v.split(",") if k])
+               label_columns=[k for v in args.label_columns for k in v.split(",") if k],
+               ignore_not_found=args.ignore_not_found)

@@ -179,3 +179,28 @@ def test_rest_paths(index):
     assert D.rest_path(nodes, "ignored", "n1") == "/api/v1/nodes/n1"
     assert deploy.name_prefix == "deployment.apps" and pods.name_prefix == "pod"
     assert pods.subresources == ("log", "status")
+
+
+def test_legacy_discovery_skips_unavailable_groups():
+    docs = {
+        "/api": {"kind": "APIVersions", "versions": ["v1"]},
+        "/apis": {"kind": "APIGroupList", "groups": [
+            {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+             "preferredVersion": {"version": "v1"}},
+            {"name": "metrics.k8s.io", "versions": [{"groupVersion": "metrics.k8s.io/v1beta1", "version": "v1beta1"}],
+             "preferredVersion": {"version": "v1beta1"}}]},
+        "/api/v1": {"resources": [{"name": "pods", "kind": "Pod", "namespaced": True, "shortNames": ["po"]},
+                                  {"name": "pods/log", "kind": "Pod", "namespaced": True}]},
+        "/apis/apps/v1": {"resources": [{"name": "deployments", "kind": "Deployment", "namespaced": True,
+                                         "singularName": "deployment", "shortNames": ["deploy"]}]},
+    }
+
+    def get(path, accept):
+        if path not in docs:
+            raise E.ServerError("Error from server (ServiceUnavailable)", status=503)
+        return docs[path]
+
+    idx = D.ResourceIndex(D.fetch_resources(get))
+    assert idx.lookup("po").subresources == ("log",)
+    assert idx.lookup("deploy").group == "apps"
+    assert idx.lookup("podmetrics") is None

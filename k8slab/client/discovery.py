@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote
 
-from ..errors import NotFoundError
+from ..errors import ApiError, NotFoundError
 
 AGGREGATED_ACCEPT = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
                      "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
@@ -104,7 +104,10 @@ def fetch_resources(get: Callable[[str, str], dict]) -> list[ResourceInfo]:
     for g in groups.get("groups") or []:
         pref = (g.get("preferredVersion") or {}).get("version")
         for v in g.get("versions") or []:
-            doc = get(f"/apis/{v['groupVersion']}", "application/json")
+            try:
+                doc = get(f"/apis/{v['groupVersion']}", "application/json")
+            except ApiError:  # an unavailable aggregated API (e.g. metrics) must not hide the others
+                continue
             out += _from_resource_list(g["name"], v["version"], doc, v["version"] == pref)
     return out
 

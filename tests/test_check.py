@@ -106,3 +106,18 @@ def test_secret_values_stay_hidden_in_failures(namespace):
     with pytest.raises(WaitTimeoutError) as exc:
         k8slab.wait("secret/s", for_="jsonpath={.data.pw}=nope", namespace=namespace, timeout=1)
     assert "aHVudGVyMg" not in str(exc.value) and "differs (not shown)" in str(exc.value)
+
+
+def test_check_every_selected_object_and_their_count(namespace):
+    k8slab.apply(APP, namespace=namespace)
+    res = k8slab.check("pods", "count=2", "phase=Running", selector="app=web", namespace=namespace, timeout="60s")
+    assert str(res) == "✓ pods -l app=web: count=2, phase=Running (2 found)"
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("pods", "count=3", selector="app=web", namespace=namespace, timeout=0)
+    assert str(exc.value) == "✗ pods -l app=web: count: expected 3, found 2"
+    with pytest.raises(CheckFailedError) as exc:
+        k8slab.check("pods", "image=nginx:1.28", selector="app=web", namespace=namespace, timeout=0)
+    lines = str(exc.value).splitlines()
+    assert lines[0].startswith("✗ pod/web-") and lines[0].endswith(": image: expected nginx:1.28, found nginx:1.27")
+    with pytest.raises(CheckFailedError, match=r"✗ pods -l app=nope: none found"):
+        k8slab.check("pods", "phase=Running", selector="app=nope", namespace=namespace, timeout=0)

@@ -132,8 +132,10 @@ def test_apply_files_wait_and_the_other_verbs(ip, namespace, tmp_path):
         "deployment.apps/web condition met"
     assert str(ip.run_line_magic("k8s", f"check deploy/web replicas=2 ready=2 -n {namespace} --timeout 60s")) == \
         "✓ deployment.apps/web: replicas=2, ready=2"
+    assert str(ip.run_line_magic("k8s", f"check pods -l app=web -n {namespace} count=2 phase=Running --timeout 60s")) \
+        == "✓ pods -l app=web: count=2, phase=Running (2 found)"
     with pytest.raises(UsageError) as exc:
-        ip.run_line_magic("k8s", f"check deploy/web replicas=5 -n {namespace} --timeout 0")
+        ip.run_line_magic("k8s", f"check deploy/web --timeout 0 replicas=5 -n {namespace}")
     assert str(exc.value).startswith("✗ deployment.apps/web: replicas: expected 5, found 2")
     assert str(ip.run_line_magic("k8s", f"delete deploy/web -n {namespace}")) == 'deployment.apps "web" deleted'
     with pytest.raises(UsageError, match="--ignore-not-found"):

@@ -17,8 +17,8 @@ import re
 import time
 
 from k8slab.api import readiness
-from k8slab.api.targets import parse
-from k8slab.api.watching import parse_duration, pods_why, watch_until
+from k8slab.api.targets import Target, parse, resolve_namespace, session
+from k8slab.api.watching import parse_duration, pods_why, watch_many_until, watch_until
 from k8slab.errors import CheckFailedError, UsageError
 
 DEFAULT_TIMEOUT = 10.0
@@ -173,17 +173,20 @@ class CheckResult(str):
 
 
 def check(target: str, *conditions: str, namespace: str | None = None,
-          timeout: float | str = DEFAULT_TIMEOUT) -> CheckResult:
+          timeout: float | str = DEFAULT_TIMEOUT, selector: str | None = None) -> CheckResult:
     """Check conditions on one object, waiting up to ``timeout`` for them to hold.
 
     Args:
-        target: ``TYPE/NAME``, e.g. ``deploy/web``, ``pod/nginx``, ``svc/web``.
+        target: ``TYPE/NAME``, e.g. ``deploy/web``, ``pod/nginx``, ``svc/web``; or a bare
+            ``TYPE`` with ``selector``: every selected object must meet the conditions, and
+            ``count=N`` (or ``count>=N``) checks how many there are.
         *conditions: ``replicas=3``, ``ready=3``, ``phase=Running``, ``type=NodePort``,
             ``image=nginx:1.27``, ``restarts<3``, ``labels.app=web``, ``condition.Available=True``,
             ``data.key=value``, any field path (``spec.template.spec.containers[0].name=web``),
             or a bare ``ready``/``exists``/``absent``. None: the object exists.
         namespace: Namespace (default: the session's).
         timeout: Seconds or a duration (``30s``); ``0`` checks once.
+        selector: Label selector for a bare ``TYPE`` (``-l app=web``).
 
     Returns:
         A :class:`CheckResult` printing ``✓ deployment.apps/web: replicas=3, ready=3``.
@@ -197,8 +200,10 @@ def check(target: str, *conditions: str, namespace: str | None = None,
         ✓ deployment.apps/web: replicas=3, ready=3
     """
     conds = [Condition(c) for c in conditions] or [Condition("exists")]
-    (t,) = parse([target], namespace, verb="check") if "/" in target else _one(target)
     seconds = parse_duration(timeout)
+    if "/" not in target and selector:
+        return _check_selected(target, selector, conds, namespace, seconds)
+    (t,) = parse([target], namespace, verb="check") if "/" in target else _one(target)
     ok, obj = watch_until(t.info, t.namespace, t.name, lambda o: all(c.holds(o) for c in conds),
                           time.monotonic() + seconds)
     if ok:
@@ -207,7 +212,45 @@ def check(target: str, *conditions: str, namespace: str | None = None,
 
 
 def _one(target: str):
-    raise UsageError(f"check needs TYPE/NAME, e.g. deploy/{target} (got {target!r}).")
+    raise UsageError(f"check needs TYPE/NAME, e.g. deploy/{target}, or TYPE with -l SELECTOR (got {target!r}).")
+
+
+def _check_selected(type_str: str, selector: str, conds: list[Condition], namespace: str | None,
+                    seconds: float) -> CheckResult:
+    info = session().resolve(type_str)
+    ns = resolve_namespace(info, namespace)
+    counts = [c for c in conds if c.key.lower() == "count" and c.op]
+    each = [c for c in conds if c not in counts]
+
+    def holds(objs: dict) -> bool:
+        if counts and not all(_compare(len(objs), c.op, c.value) for c in counts):
+            return False
+        if not counts and not objs:
+            return False  # "every pod is Running" says nothing when there are none
+        return all(c.holds(o) for o in objs.values() for c in each)
+
+    ok, objs = watch_many_until(info, ns, {"labelSelector": selector}, holds, time.monotonic() + seconds)
+    what = f"{info.plural} -l {selector}"
+    if ok:
+        result = CheckResult(f"✓ {what}: " + ", ".join(c.text for c in conds) + f" ({len(objs)} found)")
+        result.object = objs
+        return result
+    waited = f" (waited {seconds:g}s)" if seconds else ""
+    lines = []
+    for c in counts:
+        if not _compare(len(objs), c.op, c.value):
+            want = c.value if c.op == "=" else f"{c.op} {c.value}"
+            lines.append(f"✗ {what}: count: expected {want}, found {len(objs)}{waited}")
+    if not counts and not objs:
+        where = f' in namespace "{ns}"' if ns else ""
+        lines.append(f"✗ {what}: none found{where}{waited}\n  hint: check the labels with"
+                     f" %k8s get {info.plural} --show-labels" + (f" -n {ns}" if ns else ""))
+    bad = [(n, o) for n, o in sorted(objs.items()) if not all(c.holds(o) for c in each)]
+    for name, obj in bad[:3]:
+        lines.append(_failure(Target(info, name, ns), [c for c in each if not c.holds(obj)], obj, seconds))
+    if len(bad) > 3:
+        lines.append(f"  ... and {len(bad) - 3} more {info.plural}")
+    raise CheckFailedError("\n".join(lines))
 
 
 def _failure(t, conds: list[Condition], obj: dict | None, seconds: float) -> str:

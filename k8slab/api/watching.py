@@ -85,42 +85,54 @@ def watch_until(info, namespace: str | None, name: str, check: Callable[[dict | 
     Returns:
         ``(True, obj)`` when the check held, ``(False, last_seen)`` at the deadline.
     """
+    ok, objs = watch_many_until(info, namespace, {"fieldSelector": f"metadata.name={name}"},
+                                lambda objs: check(objs.get(name)), deadline,
+                                (lambda objs: on_change(objs.get(name))) if on_change else None)
+    return ok, objs.get(name)
+
+
+def watch_many_until(info, namespace: str | None, query: dict, check: Callable[[dict], bool],
+                     deadline: float, on_change: Callable[[dict], None] | None = None) -> tuple[bool, dict]:
+    """Watch the objects a list ``query`` selects until ``check({name: obj})`` is true or ``deadline``.
+
+    Returns:
+        ``(held, {name: obj})`` with the objects as last seen.
+    """
     sess = session()
     collection = sess.path(info, namespace)
-    selector = f"metadata.name={name}"
-    obj: dict | None = None
+    objs: dict[str, dict] = {}
     while True:
-        listing = sess.request("GET", collection, query={"fieldSelector": selector})
-        items = listing.get("items") or []
-        obj = _with_kind(items[0], info) if items else None
+        listing = sess.request("GET", collection, query=query)
+        objs = {i["metadata"]["name"]: _with_kind(i, info) for i in listing.get("items") or []}
         if on_change:
-            on_change(obj)
-        if check(obj):
-            return True, obj
+            on_change(objs)
+        if check(objs):
+            return True, objs
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return False, obj
+            return False, objs
         rv = (listing.get("metadata") or {}).get("resourceVersion")
         try:
-            for event in sess.watch(collection, query={"fieldSelector": selector, "resourceVersion": rv},
+            for event in sess.watch(collection, query={**query, "resourceVersion": rv},
                                     timeout=max(1.0, remaining)):
-                kind = event.get("type")
+                kind, obj = event.get("type"), event.get("object") or {}
+                name = (obj.get("metadata") or {}).get("name")
                 if kind == "DELETED":
-                    obj = None
+                    objs.pop(name, None)
                 elif kind in ("ADDED", "MODIFIED"):
-                    obj = _with_kind(event.get("object") or {}, info)
+                    objs[name] = _with_kind(obj, info)
                 else:
                     continue
                 if on_change:
-                    on_change(obj)
-                if check(obj):
-                    return True, obj
+                    on_change(objs)
+                if check(objs):
+                    return True, objs
                 if time.monotonic() >= deadline:
-                    return False, obj
+                    return False, objs
         except ExpiredError:
             continue  # our resourceVersion is too old: list again
         if time.monotonic() >= deadline:
-            return check(obj), obj
+            return check(objs), objs
 
 
 def _with_kind(obj: dict, info) -> dict:

@@ -5,8 +5,15 @@ from __future__ import annotations
 from ..parser import CmdParser, add_namespace_flags
 
 
+class _Intermixed(CmdParser):
+    """Conditions may come after flags: ``check pods -l app=web count=3``."""
+
+    def parse_args(self, args=None, namespace=None):
+        return self.parse_intermixed_args(args, namespace)
+
+
 def build_parser() -> CmdParser:
-    p = CmdParser("check", description="Assert conditions on one object, waiting up to --timeout:"
+    p = _Intermixed("check", description="Assert conditions on one object, waiting up to --timeout:"
                   " prints ✓ when they hold, else ✗ with what was expected and found, and fails the cell.\n"
                   "Keys: replicas ready available updated phase type image restarts node port nodePort"
                   " clusterIP succeeded labels.K annotations.K data.K condition.T, or any field path;"
@@ -15,10 +22,11 @@ def build_parser() -> CmdParser:
                          "  %k8s check pod/nginx phase=Running\n  %k8s check svc/web type=NodePort\n"
                          "  %k8s check deploy/web image=nginx:1.27 labels.app=web\n"
                          "  %k8s check pod/web restarts<3\n  %k8s check job/pi condition.Complete=True\n"
-                         "  %k8s check pod/old absent")
-    p.add_argument("target", metavar="TYPE/NAME")
+                         "  %k8s check pod/old absent\n  %k8s check pods -l app=web count=3 phase=Running")
+    p.add_argument("target", metavar="TYPE/NAME", help="one object, or a TYPE with -l")
     p.add_argument("conditions", nargs="*", metavar="COND", help="KEY=VALUE, KEY>=N, ready, exists, absent")
     add_namespace_flags(p, all_namespaces=False)
+    p.add_argument("-l", "--selector", help="check every object of TYPE with these labels (and count=N)")
     p.add_argument("--timeout", default="10s", help="how long to wait for the conditions (default 10s; 0: once)")
     return p
 
@@ -26,4 +34,5 @@ def build_parser() -> CmdParser:
 def run(args, cell, shell):
     from ...api.check import check
 
-    return check(args.target, *args.conditions, namespace=args.namespace, timeout=args.timeout)
+    return check(args.target, *args.conditions, namespace=args.namespace, timeout=args.timeout,
+                 selector=args.selector)

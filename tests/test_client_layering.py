@@ -50,3 +50,8 @@ def test_api_exception_is_translated_never_leaked(status):
     err = translate(ApiException(status=status, reason="x", body='{"message": "m"}'))
     assert isinstance(err, ApiError) and isinstance(err, K8sLabError)
     assert not isinstance(err, ApiException) and err.status == status
+
+
+@pytest.mark.parametrize("name", ["get", "describe", "events", "logs", "explain", "api_resources", "tree", "use"])
+def test_public_names_resolve_to_functions(name):
+    assert callable(getattr(k8slab, name))

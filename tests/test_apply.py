@@ -277,6 +277,7 @@ def test_wait_timeout_names_what_is_not_ready_and_why(namespace, sess):
     assert 'deployment.apps/web: Waiting for deployment "web" rollout to finish' in msg
     assert "pod web-" in msg and "container app:" in msg
     assert "Ready: service/web" in msg
+    assert msg.endswith("The apply itself went through:\ndeployment.apps/web created\nservice/web created")
 
 
 def test_files_and_directories(namespace, sess, tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from k8slab.api import diff as _diff
 from k8slab.api.targets import Lines, label, session
 from k8slab.api.apply_errors import explain, missing_namespace, raise_failures, strip_prefix
-from k8slab.errors import ApiError, ManifestError, NotFoundError, UsageError
+from k8slab.errors import ApiError, ManifestError, NotFoundError, UsageError, WaitTimeoutError
 from k8slab.manifest import Manifest, from_objects, load_paths, load_text
 
 FIELD_MANAGER = "k8slab"
@@ -157,8 +157,11 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
         from k8slab.api.watching import wait_ready
 
         timeout = DEFAULT_WAIT if wait is True else float(wait)
-        wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
-                   done="✓ the object is ready" if len(plans) == 1 else f"✓ all {len(plans)} objects are ready")
+        try:
+            wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
+                       done="✓ the object is ready" if len(plans) == 1 else f"✓ all {len(plans)} objects are ready")
+        except WaitTimeoutError as exc:  # the objects were applied: say so, then what is not ready
+            raise WaitTimeoutError(f"{exc}\nThe apply itself went through:\n{result}") from None
     return result
 
 

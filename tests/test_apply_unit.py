@@ -103,6 +103,14 @@ def test_explain_shortens_huge_invalid_values():
     assert "delete it and apply again (%k8s delete job/web)" in hint
 
 
+def test_explain_terminating_namespace_says_to_wait():
+    (m,) = load_text(DEPLOY)
+    exc = ApiError("x", status=403, causes=[{"field": "metadata.namespace",
+                                             "message": "namespace lab is being terminated"}])
+    assert explain(exc, m).splitlines()[1] == ("  it is being deleted: wait until it is gone"
+                                               " (%k8s wait namespace/lab --for=delete --timeout 2m), then apply again.")
+
+
 def test_explain_conflict_names_manager_fields_and_force():
     (m,) = load_text(DEPLOY)
     exc = ConflictError("Apply failed with 1 conflict", status=409, reason="Conflict", causes=[

@@ -64,6 +64,10 @@ def explain(exc: K8sLabError, m: Manifest, info=None, namespace: str | None = No
             where = m.field_line(fld) if fld else None
             at = f" (line {where})" if where and m.line else ""
             lines.append(f"{fld}{at}: {msg}" if fld else msg)
+            terminating = re.search(r"namespace (\S+) is being terminated", msg)
+            if terminating:
+                lines.append(f"  it is being deleted: wait until it is gone (%k8s wait namespace/"
+                             f"{terminating.group(1)} --for=delete --timeout 2m), then apply again.")
             if "field is immutable" in msg or "pod updates may not change fields" in msg:
                 kind = info.name_prefix if info else m.kind.lower()
                 lines.append(f"  {fld or 'this field'} cannot be changed on an existing {m.kind}: delete it"

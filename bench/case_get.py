@@ -40,7 +40,7 @@ def _deployment(name: str, replicas: int) -> dict:
 
 
 def case_get_pods(ctx: Ctx) -> Result:
-    n = ctx.runs(15, 2)
+    n = ctx.runs(25, 2)
     pods = 20
     with fx.namespace("get") as ns:
         fx.session().request("POST", f"/apis/apps/v1/namespaces/{ns}/deployments", body=_deployment("web", pods))
@@ -64,20 +64,29 @@ def case_get_pods(ctx: Ctx) -> Result:
 
 
 _MEM_CHILD = r"""
-import json, resource, sys, tracemalloc
+import gc, json, sys, tracemalloc
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
+
+def hwm_kib():  # this process's own peak RSS (VmHWM is per address space, fresh after exec)
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+
 sh = InteractiveShell.instance()
 sh.run_line_magic("load_ext", "k8slab")
 with capture_output():
     sh.run_cell("%k8s get pods -n kube-system", store_history=False)  # warm: imports, discovery, connection
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss0 = hwm_kib()
+with capture_output():
+    rows = len(sh.run_cell("%k8s get pods -A", store_history=False).result)
+rss1 = hwm_kib()  # before tracemalloc, whose own bookkeeping would count
+gc.collect()
 tracemalloc.start()
 with capture_output():
     res = sh.run_cell("%k8s get pods -A", store_history=False)
 cur, peak = tracemalloc.get_traced_memory()
-rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"rows": len(res.result), "peak_kib": peak // 1024, "kept_kib": cur // 1024,
+tracemalloc.stop()
+print(json.dumps({"rows": rows, "peak_kib": peak // 1024, "kept_kib": cur // 1024,
                   "rss0_kib": rss0, "rss1_kib": rss1}))
 """
 

@@ -80,14 +80,16 @@ def _model_latency(ns: str, replicas: int, samples: int) -> list[float]:
     try:
         if not m.wait_synced(30):
             raise RuntimeError("the RolloutModel did not sync")
+        cur = m.desired
         for i in range(samples + 1):
-            want = replicas + 1 if i % 2 == 0 else replicas
+            want = replicas + 1 if cur == replicas else replicas  # always a change, so always an event
             t0 = time.perf_counter()
             _patch_replicas(ns, "roll-k", want)
             while True:
                 t, v = seen.get(timeout=30)
-                if v == want:
+                if v == want and t >= t0:
                     break
+            cur = want
             if i:
                 out.append(t - t0)
             time.sleep(0.3)  # let the ReplicaSet churn settle before the next sample
@@ -110,15 +112,17 @@ def _kubectl_latency(ns: str, replicas: int, samples: int) -> list[float]:
     threading.Thread(target=read, daemon=True).start()
     out = []
     try:
-        lines.get(timeout=30)  # the initial state: the watch is open
+        _, first = lines.get(timeout=30)  # the initial state: the watch is open
+        cur = int(first)
         for i in range(samples + 1):
-            want = replicas + 1 if i % 2 == 0 else replicas
+            want = replicas + 1 if cur == replicas else replicas
             t0 = time.perf_counter()
             _patch_replicas(ns, "roll-c", want)
             while True:
                 t, v = lines.get(timeout=30)
                 if v == str(want) and t >= t0:
                     break
+            cur = want
             if i:
                 out.append(t - t0)
             time.sleep(0.3)

@@ -138,19 +138,29 @@ def kubectl(*args: str, check: bool = True, input: str | None = None, timeout: f
     return proc
 
 
+def peak_rss_kib(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
+    """Run ``cmd`` once; return (seconds, its own peak resident memory in KiB).
+
+    Not ``wait4``'s ``ru_maxrss``: on Linux a child started from this (large)
+    Python process inherits its high-water mark across ``exec``. GNU time's
+    ``%M`` is right: ``time`` itself is tiny when it forks the command.
+    """
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        dt = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:3])}… failed ({proc.returncode}): {proc.stderr[-500:]}")
+        return dt, int(out.read().strip().splitlines()[-1])
+
+
 def kubectl_maxrss(*args: str) -> tuple[float, int]:
     """Run kubectl once; return (seconds, its peak resident memory in KiB)."""
     env = dict(os.environ, KUBECONFIG=lab_kubeconfig())
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([kubectl_path(), "--context", lab_context(), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = proc.stdout.read()
-    _, status, ru = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close()
-    if proc.returncode != 0 or not out:
-        raise RuntimeError(f"kubectl {' '.join(args)} failed ({proc.returncode})")
-    return time.perf_counter() - t0, ru.ru_maxrss
+    return peak_rss_kib([kubectl_path(), "--context", lab_context(), *args], env)
 
 
 # -- the machine --------------------------------------------------------------------------

@@ -191,3 +191,12 @@ def test_check_replica_keys_on_a_deployment():
     assert not CheckCondition("ready=3").holds(d)
     assert CheckCondition("ready=3").found(d) == 1
     assert CheckCondition("available=0").holds(d)  # a missing status count is 0
+
+
+@pytest.mark.parametrize("name", ["apply", "delete", "scale", "rollout", "wait", "check"])
+def test_public_write_names_resolve_to_functions(name):
+    import k8slab
+
+    fn = getattr(k8slab, name)
+    assert callable(fn) and fn.__module__ == f"k8slab.api.{name}"
+    assert "Example" in fn.__doc__

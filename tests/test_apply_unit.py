@@ -200,3 +200,20 @@ def test_public_write_names_resolve_to_functions(name):
     fn = getattr(k8slab, name)
     assert callable(fn) and fn.__module__ == f"k8slab.api.{name}"
     assert "Example" in fn.__doc__
+
+
+def test_check_status_keys_wait_for_the_controller_to_see_the_spec():
+    d = {"kind": "Deployment", "metadata": {"generation": 3}, "spec": {"replicas": 2},
+         "status": {"observedGeneration": 2, "readyReplicas": 2, "updatedReplicas": 2}}
+    assert not CheckCondition("ready=2").holds(d)
+    assert not CheckCondition("updated=2").holds(d)
+    assert CheckCondition("replicas=2").holds(d)  # spec: no controller needed
+    d["status"]["observedGeneration"] = 3
+    assert CheckCondition("ready=2").holds(d) and CheckCondition("updated=2").holds(d)
+    assert not CheckCondition("ready=2").holds({"kind": "Deployment", "metadata": {"generation": 1},
+                                                "spec": {}, "status": {"readyReplicas": 2}})
+
+
+def test_check_type_of_a_secret_and_a_service():
+    assert CheckCondition("type=Opaque").holds({"kind": "Secret", "type": "Opaque"})
+    assert CheckCondition("type=NodePort").holds({"kind": "Service", "spec": {"type": "NodePort"}})

@@ -61,7 +61,8 @@ _KEYS = {
     "available": (lambda o: _status_num(o, "availableReplicas", "numberAvailable"), None),
     "updated": (lambda o: _status_num(o, "updatedReplicas", "updatedNumberScheduled"), None),
     "phase": (lambda o: (o.get("status") or {}).get("phase"), None),
-    "type": (lambda o: (o.get("spec") or {}).get("type"), "set spec.type in the YAML and apply it again"),
+    "type": (lambda o: o.get("type") if o.get("kind") == "Secret" else (o.get("spec") or {}).get("type"),
+             "set the type in the YAML and apply it again"),
     "image": (lambda o: [c.get("image") for c in _containers(o)], "set the container's image and apply again"),
     "restarts": (lambda o: sum(cs.get("restartCount", 0) for cs in (o.get("status") or {}).get(
         "containerStatuses") or []), None),
@@ -73,6 +74,22 @@ _KEYS = {
     "succeeded": (lambda o: (o.get("status") or {}).get("succeeded", 0), None),
     "storageclass": (lambda o: (o.get("spec") or {}).get("storageClassName"), None),
 }
+# keys read from .status: they only count once the controller has seen the latest spec
+_STATUS_KEYS = {"ready", "available", "updated", "succeeded"}
+_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
+
+
+def _fresh(obj: dict) -> bool:
+    """Whether ``.status`` describes the current spec (``observedGeneration >= generation``)."""
+    gen = (obj.get("metadata") or {}).get("generation")
+    seen = (obj.get("status") or {}).get("observedGeneration")
+    if gen is None:
+        return True
+    if seen is None:
+        return obj.get("kind") not in _WORKLOADS  # a workload's controller always reports it
+    return seen >= gen
+
+
 _PREFIXES = {"labels.": ("metadata", "labels"), "label.": ("metadata", "labels"),
              "annotations.": ("metadata", "annotations"), "data.": ("data",)}
 
@@ -123,6 +140,8 @@ class Condition:
         have = self.found(obj)
         if self.op is None:
             return bool(have)
+        if (self.key.lower() in _STATUS_KEYS or self.key.lower().startswith("status.")) and not _fresh(obj):
+            return False  # the status still describes an older spec: not an answer yet
         if isinstance(have, list):
             texts = [_text(v) for v in have]
             return (self.value in texts) if self.op == "=" else (self.value not in texts) if self.op == "!=" \
@@ -272,6 +291,8 @@ def _failure(t, conds: list[Condition], obj: dict | None, seconds: float) -> str
         shown = ", ".join(_text(v) for v in have) if isinstance(have, list) else _text(have) or "<none>"
         if obj.get("kind") == "Secret" and "data" in c.key.lower() and have is not None:
             shown = "<hidden: a Secret value>"  # notebooks are committed with their outputs
+        elif c.key.lower() in _STATUS_KEYS and not _fresh(obj):
+            shown += " (in a status not yet updated for the latest spec)"
         lines.append(f"✗ {t.label}: {c.key if c.op else c.text}: expected {want}, found {shown}{waited}")
     hints = [h for h in (c.hint() for c in failed) if h]
     st = readiness.status(obj)

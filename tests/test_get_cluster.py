@@ -126,11 +126,11 @@ def test_empty_and_errors(ip, web):
 
 
 def test_pagination_reads_every_page(ip, web, monkeypatch):
-    from k8slab.api import get as G
+    from k8slab.api import fetch as F
 
     for i in range(5):
         create(web, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"page-{i}", "labels": {"page": "y"}}})
-    monkeypatch.setattr(G, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(F, "CHUNK_SIZE", 2)
     df = k8s(ip, f"get cm -n {web} -l page=y")
     assert list(df.NAME) == [f"page-{i}" for i in range(5)]
     assert len(str(k8s(ip, f"get cm -n {web} -l page=y -o name")).splitlines()) == 5

@@ -7,14 +7,13 @@ columns are kubectl's own for every kind (CRDs included).
 from __future__ import annotations
 
 from ..client import session as _session
-from ..errors import NotFoundError, UsageError
+from ..errors import UsageError
 from . import output as out
+from .fetch import fetch_objects, fetch_table
 from .jsonpath import JSONPath, relaxed
 from .secrets import mask_secret
 from .table import K8sTable, MultiTable, age, make_table
 
-TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
-CHUNK_SIZE = 500
 FORMATS = ("custom-columns", "json", "jsonpath", "name", "wide", "yaml")
 
 
@@ -80,57 +79,6 @@ def _sort(objects: list, sort_by: str, get_obj=lambda o: o) -> list:
         vals = jp.values(get_obj(o) or {})
         return _sort_key(vals[0] if vals else None)
     return sorted(objects, key=key)
-
-
-def _get_each(s, info, namespace, names, query, accept, ignore_not_found):
-    out = []
-    for n in names:
-        try:
-            out.append(s.request("GET", s.path(info, namespace, n), query=query, accept=accept))
-        except NotFoundError:
-            if not ignore_not_found:
-                raise
-    return out
-
-
-def _fetch_table(s, info, namespace, names, query, *, full_objects: bool, ignore_not_found: bool = False):
-    q = dict(query)
-    q["includeObject"] = "Object" if full_objects else "Metadata"
-    pages = []
-    if names:
-        pages = _get_each(s, info, namespace, names, {"includeObject": q["includeObject"]}, TABLE_ACCEPT,
-                          ignore_not_found)
-    else:
-        q["limit"] = CHUNK_SIZE
-        path = s.path(info, namespace)
-        while True:
-            page = s.request("GET", path, query=q, accept=TABLE_ACCEPT)
-            pages.append(page)
-            cont = (page.get("metadata") or {}).get("continue")
-            if not cont:
-                break
-            q["continue"] = cont
-    return pages
-
-
-def _fetch_objects(s, info, namespace, names, query, ignore_not_found: bool = False) -> list[dict]:
-    items: list[dict] = []
-    if names:
-        return _get_each(s, info, namespace, names, None, "application/json", ignore_not_found)
-    q = dict(query)
-    q["limit"] = CHUNK_SIZE
-    path = s.path(info, namespace)
-    while True:
-        page = s.request("GET", path, query=q)
-        for it in page.get("items") or []:
-            it.setdefault("apiVersion", info.api_version)
-            it.setdefault("kind", info.kind)
-            # put apiVersion/kind first, as kubectl prints them
-            items.append({"apiVersion": it.pop("apiVersion"), "kind": it.pop("kind"), **it})
-        cont = (page.get("metadata") or {}).get("continue")
-        if not cont:
-            return items
-        q["continue"] = cont
 
 
 def _labels_text(meta: dict) -> str:
@@ -232,13 +180,13 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     empty_msg = _empty_message(info.namespaced and not all_namespaces, ns)
 
     if fmt in (None, "wide"):
-        pages = _fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by),
+        pages = fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by),
                              ignore_not_found=ignore_not_found)
         return _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
                       label_columns=label_columns)
 
-    items = _fetch_objects(s, info, ns, obj_names, query, ignore_not_found)
+    items = fetch_objects(s, info, ns, obj_names, query, ignore_not_found)
     if obj_names and not items and fmt in ("yaml", "json", "jsonpath"):
         return out.TextResult("", None)
     return _render_objects(items, obj_names, fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
@@ -285,7 +233,7 @@ def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, 
         tables = []
         for info in infos:
             ns = ns_default if info.namespaced and not all_namespaces else None
-            pages = _fetch_table(s, info, ns, [], query, full_objects=bool(sort_by))
+            pages = fetch_table(s, info, ns, [], query, full_objects=bool(sort_by))
             t = _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
                        show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
                        label_columns=label_columns)
@@ -296,28 +244,6 @@ def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, 
     items = []
     for info in infos:
         ns = ns_default if info.namespaced and not all_namespaces else None
-        items += _fetch_objects(s, info, ns, [], query)
+        items += fetch_objects(s, info, ns, [], query)
     return _render_objects(items, [], fmt, arg, sort_by=sort_by, show_secrets=show_secrets,
                            show_managed_fields=show_managed_fields, empty_msg=empty_msg)
-
-
-def get_raw(path: str) -> out.TextResult:
-    """GET an API path as is (kubectl's ``get --raw``); JSON answers are pretty-printed.
-
-    Example:
-        >>> k8slab.api.get.get_raw("/readyz?verbose")  # doctest: +SKIP
-    """
-    if not path.startswith("/"):
-        raise UsageError(f"--raw needs an absolute API path starting with '/', e.g. /apis/apps/v1 (got {path!r})")
-    import json
-
-    s = _session.current()
-    p, _, qs = path.partition("?")
-    from urllib.parse import parse_qsl
-
-    text = s.request_text("GET", p, query=parse_qsl(qs, keep_blank_values=True) or None)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return out.TextResult(text.rstrip("\n"), text)
-    return out.TextResult(json.dumps(data, indent=2), data)

@@ -37,7 +37,7 @@ def run(args, cell, shell):
     if args.raw:
         if args.type or args.names:
             raise UsageError("--raw takes an API path only, e.g. %k8s get --raw /apis/apps/v1")
-        from ...api.get import get_raw
+        from ...api.raw import get_raw
 
         return get_raw(args.raw)
     if not args.type:

@@ -47,6 +47,16 @@ def run_case(ctx: Ctx, case: int) -> list[Result]:
     return case_notebooks.run(ctx)
 
 
+def _unreachable(exc: BaseException | None) -> bool:
+    from k8slab.errors import ClusterUnreachableError
+
+    while exc is not None:
+        if isinstance(exc, ClusterUnreachableError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def format_table(rows: list[dict]) -> str:
     """The results as a Markdown table (the README shows the same)."""
     def s(v):
@@ -79,12 +89,24 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     failed: list[str] = []
     for case in args.cases:
-        ctx.log(f"case {case}…")
-        try:
-            results += run_case(ctx, case)
-        except Exception as e:  # noqa: BLE001 - report it and go on with the other cases
-            traceback.print_exc()
-            failed.append(f"case {case}: {e.__class__.__name__}: {e}")
+        for attempt in (1, 2):
+            ctx.log(f"case {case}…" + (" (again: the cluster was unreachable)" if attempt == 2 else ""))
+            if not fixtures.wait_healthy():
+                failed.append(f"case {case}: the lab cluster did not answer /readyz for 180 s")
+                break
+            try:
+                got = run_case(ctx, case)
+            except Exception as e:  # noqa: BLE001 - report it and go on with the other cases
+                traceback.print_exc()
+                if attempt == 1 and _unreachable(e):
+                    continue  # another engineer's test restarted the shared cluster: once more
+                failed.append(f"case {case}: {e.__class__.__name__}: {e}")
+                break
+            if attempt == 2:
+                for r in got:
+                    r.notes += "; re-run once after the shared cluster was unreachable"
+            results += got
+            break
     rows = [r.as_dict() for r in results]
     info["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     info["bench_wall_s"] = round(time.time() - started, 1)

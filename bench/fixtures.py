@@ -149,6 +149,24 @@ def wait_deleted(namespaces: list[str], timeout: float = 120) -> bool:
     return True
 
 
+def wait_healthy(timeout: float = 180) -> bool:
+    """Wait until the lab cluster answers ``/readyz`` (other engineers' tests restart it).
+
+    Never starts or recreates it: the shared cluster is not the bench's to manage.
+    """
+    from k8slab.errors import K8sLabError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            session().request_text("GET", "/readyz", timeout=(2.0, 5.0))
+            return True
+        except (K8sLabError, ValueError):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(2)
+
+
 def cleanup_leftovers() -> list[str]:
     """Delete bench namespaces and nodes an earlier (killed) run left behind."""
     s = session()

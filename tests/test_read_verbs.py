@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
@@ -46,6 +48,8 @@ def test_describe_deployment_and_pod(ip, web):
     assert "Name:         web" in text and f"Namespace:    {web}" in text
     assert "Replicas:     2 desired" in text and "Conditions:" in text and "Available" in text
     assert "Image:          nginx:1.27" in text and "Events:" in text and "ScalingReplicaSet" in text
+    assert "OldReplicaSets: <none>" in text
+    assert re.search(r"NewReplicaSet:  web-[a-z0-9]+ \(2/2 replicas created\)", text)
     pod = str(k8s(ip, f"describe pod {_a_pod(web)} -n {web}"))
     assert "Status:       Running" in pod and "Controlled By: ReplicaSet/web-" in pod
     assert "State:          Running" in pod and "Ready:          True" in pod

@@ -142,8 +142,27 @@ def _kind_specific(obj: dict, show_secrets: bool) -> list[str]:
     return lines
 
 
-def summarize(obj: dict, events: list[dict] | None, show_secrets: bool = False) -> str:
-    """The describe text of one object (``events`` of that object, oldest first)."""
+def replicaset_lines(deployment: dict, replicasets: list[dict]) -> list[str]:
+    """kubectl's ``OldReplicaSets``/``NewReplicaSet`` lines for a Deployment."""
+    meta = deployment.get("metadata") or {}
+    rev_key = "deployment.kubernetes.io/revision"
+    rev = (meta.get("annotations") or {}).get(rev_key)
+    owned = [r for r in replicasets
+             if any(o.get("uid") == meta.get("uid") for o in (r.get("metadata") or {}).get("ownerReferences") or [])]
+    new = [r for r in owned if ((r["metadata"].get("annotations") or {}).get(rev_key)) == rev]
+    old = [r for r in owned if r not in new and ((r.get("spec") or {}).get("replicas") or 0) > 0]
+
+    def fmt(r):
+        return (f"{r['metadata']['name']} ({(r.get('status') or {}).get('replicas', 0)}/"
+                f"{(r.get('spec') or {}).get('replicas', 0)} replicas created)")
+
+    return [f"OldReplicaSets: {', '.join(fmt(r) for r in old) or '<none>'}",
+            f"NewReplicaSet:  {fmt(new[0]) if new else '<none>'}"]
+
+
+def summarize(obj: dict, events: list[dict] | None, show_secrets: bool = False,
+              related: list[str] | None = None) -> str:
+    """The describe text of one object (``events`` of that object, oldest first; ``related`` lines before them)."""
     meta = obj.get("metadata") or {}
     lines = [f"Name:         {meta.get('name')}"]
     if meta.get("namespace"):
@@ -159,6 +178,7 @@ def summarize(obj: dict, events: list[dict] | None, show_secrets: bool = False) 
     if meta.get("deletionTimestamp"):
         lines.append(f"Deleting:     since {meta['deletionTimestamp']}")
     lines += _kind_specific(obj, show_secrets)
+    lines += related or []
     if events is not None:
         if not events:
             lines.append("Events:       <none>")
@@ -199,11 +219,18 @@ def describe(type: str, *names: str, namespace: str | None = None, selector: str
         if not objs:
             return TextResult(f"No resources found in {ns} namespace." if ns else "No resources found", [])
     parts = []
+    rs_cache: list | None = None
     for o in objs:
+        related = None
+        if o.get("kind") == "Deployment":
+            if rs_cache is None:
+                rs_cache = s.request("GET", f"/apis/apps/v1/namespaces/{o['metadata']['namespace']}/replicasets"
+                                     ).get("items") or []
+            related = replicaset_lines(o, rs_cache)
         evs = None
         if show_events:
             meta = o.get("metadata") or {}
             ev_ns = meta.get("namespace") if info.namespaced else None
             evs = fetch_events(ev_ns, uid=meta.get("uid"))
-        parts.append(summarize(o, evs, show_secrets))
+        parts.append(summarize(o, evs, show_secrets, related))
     return TextResult("\n\n".join(parts), objs if show_secrets else [mask_secret(o) for o in objs])

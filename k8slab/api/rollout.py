@@ -75,7 +75,7 @@ def _status(t: Target, *, timeout, watch, progress, **_) -> Lines:
     from k8slab.api.watching import parse_duration, wait_ready
 
     seconds = parse_duration(timeout) if timeout is not None else 300.0
-    (obj,) = wait_ready([(t.info, t.namespace, t.name)], timeout=seconds, progress=progress, done="")
+    (obj,) = wait_ready([(t.info, t.namespace, t.name)], timeout=seconds, progress=progress)
     return Lines([readiness.status(obj).message], [obj])
 
 

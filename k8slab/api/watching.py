@@ -9,6 +9,7 @@ passes; an expired watch is simply re-listed. No polling sleeps. Used by
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 
@@ -36,42 +37,46 @@ def parse_duration(value: str | float | int) -> float:
 
 
 class LineProgress:
-    """One output line that updates in place (a notebook display, or ``\\r`` on a terminal)."""
+    """One output line that updates in place with ``\\r``.
+
+    In IPython it goes to stdout: JupyterLab shows only the text after the last
+    ``\\r``, and nbval compares only that, so a stored notebook checks cleanly
+    against a new run (a display updated by ``display_id`` does not: nbval sees its
+    first state). Outside IPython it goes to stderr. Only a terminal gets padding
+    (a notebook's stored text must not depend on the previous line's length).
+    """
 
     def __init__(self):
-        self._handle = None
         self._last = ""
+        self._width = 0
+        self._stream = None
+
+    def _out(self):
+        if self._stream is None:
+            try:
+                from IPython import get_ipython
+
+                self._stream = sys.stdout if get_ipython() is not None else sys.stderr
+            except ImportError:
+                self._stream = sys.stderr
+        return self._stream
 
     def __call__(self, text: str) -> None:
         if text == self._last:
             return
         self._last = text
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-
-            if get_ipython() is not None:
-                obj = {"text/plain": text}
-                if self._handle is None:
-                    self._handle = display(obj, raw=True, display_id=True)
-                else:
-                    self._handle.update(obj, raw=True)
-                return
-        except ImportError:
-            pass
-        import sys
-
-        self._terminal = True
-        sys.stderr.write("\r" + text[:150].ljust(150))
-        sys.stderr.flush()
+        out = self._out()
+        tty = getattr(out, "isatty", lambda: False)()
+        pad = " " * max(0, self._width - len(text)) if tty else ""
+        self._width = len(text)
+        out.write("\r" + text + pad)
+        out.flush()
 
     def finish(self) -> None:
-        """End the line on a terminal (a notebook display needs nothing)."""
-        if getattr(self, "_terminal", False):
-            import sys
-
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+        """End the line (only if something was written)."""
+        if self._stream is not None:
+            self._stream.write("\n")
+            self._stream.flush()
 
 
 def _default_progress() -> Callable[[str], None]:
@@ -150,13 +155,22 @@ def wait_ready(objects: Sequence[tuple], *, timeout: float, progress: Callable[[
         objects: ``(ResourceInfo, namespace, name)`` triples.
         timeout: Seconds for all of them together.
         progress: ``callable(text)`` for a one-line progress display (default: one updating line).
-        done: Text the progress line shows at the end (default: which objects are ready).
+        done: Text the progress line ends with (default: which objects are ready); never
+            empty, so that a notebook keeps a deterministic last line.
 
     Raises:
         WaitTimeoutError: Not all were ready in time, or one failed (a Job, a rollout past its
             deadline); the message names each object that is not ready, why, and its pods' problems.
     """
     progress = progress or _default_progress()
+    try:
+        return _wait_ready(objects, timeout, progress, done)
+    finally:
+        getattr(progress, "finish", lambda: None)()
+
+
+def _wait_ready(objects: Sequence[tuple], timeout: float, progress: Callable[[str], None],
+                done: str | None) -> list[dict]:
     deadline = time.monotonic() + timeout
     total = len(objects)
     ready: list[dict] = []
@@ -181,9 +195,7 @@ def wait_ready(objects: Sequence[tuple], *, timeout: float, progress: Callable[[
         if not ok:
             raise WaitTimeoutError(_timeout_message(objects, timeout))
         ready.append(obj)
-    progress(done if done is not None else f"[{total}/{total} ready] " + ", ".join(
-        label(i, n) for i, _, n in objects))
-    getattr(progress, "finish", lambda: None)()
+    progress(done or f"[{total}/{total} ready] " + ", ".join(label(i, n) for i, _, n in objects))
     return ready
 
 

@@ -179,6 +179,17 @@ def test_namespace_declared_in_the_same_cell_goes_first(extra_namespace, sess):
     assert exists(sess, f"/api/v1/namespaces/{ns}/configmaps/inside")
 
 
+def test_dry_run_with_a_namespace_of_the_same_cell(extra_namespace, sess):
+    ns = extra_namespace
+    cell = _ns_doc(ns) + "---\n" + CM.format(name="inside", value="a").replace(
+        "metadata:\n", f"metadata:\n  namespace: {ns}\n")
+    res = k8slab.apply(cell, dry_run=True)
+    assert str(res) == (f"namespace/{ns} created (server dry run)\n"
+                        f'configmap/inside created (server dry run) (not checked: namespace "{ns}" is created'
+                        " by this apply)")
+    assert not exists(sess, f"/api/v1/namespaces/{ns}")
+
+
 def test_failure_inside_a_new_namespace_rolls_the_namespace_back(extra_namespace, sess):
     ns = extra_namespace
     bad = deploy().replace("  selector:\n    matchLabels: {app: web}\n", "").replace(

@@ -408,3 +408,36 @@ def test_course_manifests_pass_a_server_dry_run(namespace, directory):
         raise
     assert len(res) >= 1
     assert all(str(line).endswith("(server dry run)") for line in res)  # cluster-scoped ones may exist
+
+
+def test_wait_for_a_job_a_pvc_and_the_pod_using_it(namespace, sess):
+    cell = """\
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: pi, image: perl}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: user}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+"""
+    res = k8slab.apply(cell, namespace=namespace, wait=90, progress=lambda s: None)
+    assert str(res) == "job.batch/pi created\npersistentvolumeclaim/data created\npod/user created"
+    job = sess.request("GET", f"/apis/batch/v1/namespaces/{namespace}/jobs/pi")
+    assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
+    pvc = sess.request("GET", f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/data")
+    assert pvc["status"]["phase"] == "Bound"

@@ -74,10 +74,36 @@ def kwokctl(args: list[str], *, name: str, timeout: float = 300) -> subprocess.C
 # --- configuration -------------------------------------------------------------------------
 
 
+PORT_OPTIONS = ("kubeApiserverPort", "etcdPort", "etcdPeerPort", "kwokControllerPort",
+                "kubeControllerManagerPort", "kubeSchedulerPort")
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel picks from its ephemeral range, all free right now.
+
+    kwokctl's own choice scans down from 32767 for every cluster, so two kwok
+    clusters (or a component restarted after another cluster started) collide;
+    ports from the kernel's ephemeral range (32768 and up) stay out of its way.
+    """
+    import socket
+
+    socks, ports = [], []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
 def kwokctl_config() -> list[dict]:
     """The kwokctl configuration documents: options, component patches and stages."""
     b = gobuild.binary
-    options = {
+    options: dict = {
         "runtime": "binary",
         "bindAddress": "127.0.0.1",
         "kubeApiserverBinary": str(b("kube-apiserver")),
@@ -90,6 +116,7 @@ def kwokctl_config() -> list[dict]:
         "etcdVersion": versions.ETCD.lstrip("v"),
         "kwokVersion": versions.KWOK,
     }
+    options.update(zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS))))
     conf = {
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
         "kind": "KwokctlConfiguration",
@@ -343,14 +370,23 @@ def delete(name: str, echo: Callable[[str], None] = print) -> bool:
 
 
 def stop_component(name: str, component: str) -> None:
-    """Stop one control-plane component (tests use it to simulate an outage)."""
-    proc = kwokctl(["stop", "component", component], name=name, timeout=60)
-    if proc.returncode != 0:
-        raise EngineError(f"could not stop {component}: {proc.stderr.strip()}")
+    """Stop one control-plane component (tests use it to simulate an outage).
+
+    kwokctl v0.8 has no per-component stop command; its PID file names the process.
+    """
+    if component not in COMPONENTS:
+        raise EngineError(f"unknown component {component!r}; one of: {', '.join(COMPONENTS)}")
+    pid = processes(name).get(component)
+    if pid:
+        _kill_pid(pid)
 
 
 def start_component(name: str, component: str) -> None:
-    """Start one control-plane component again."""
-    proc = kwokctl(["start", "component", component], name=name, timeout=120)
-    if proc.returncode != 0:
-        raise EngineError(f"could not start {component}: {proc.stderr.strip()}")
+    """Start a stopped component again (``kwokctl start cluster`` skips running ones).
+
+    Also restarts kube-controller-manager and kube-scheduler if they exited meanwhile:
+    like on any cluster, they quit when they cannot renew their leader lease.
+    """
+    proc = kwokctl(["start", "cluster"], name=name, timeout=120)
+    if proc.returncode != 0 or not processes(name).get(component):
+        raise EngineError(f"could not start {component}: {(proc.stderr or proc.stdout).strip()}")

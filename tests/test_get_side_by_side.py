@@ -79,8 +79,11 @@ def test_all_namespaces_and_labels_like_kubectl(ns, kubeconfig):
 
     theirs = kubectl(kubeconfig, "get", "deploy", "-A", "--show-labels")
     ours = k8slab.get("deploy", all_namespaces=True, show_labels=True)
-    assert drop_age(*parse_columns(theirs)) == drop_age(list(ours.columns),
-                                                      [[cell_text(v) for v in r] for r in ours._rows()])
+    k_headers, k_rows = drop_age(*parse_columns(theirs))
+    o_headers, o_rows = drop_age(list(ours.columns), [[cell_text(v) for v in r] for r in ours._rows()])
+    assert o_headers == k_headers and o_headers[0] == "NAMESPACE"
+    # other tests change other namespaces meanwhile: compare this test's namespace
+    assert [r for r in o_rows if r[0] == ns] == [r for r in k_rows if r[0] == ns] != []
 
 
 def test_api_resources_like_kubectl(ns, kubeconfig):

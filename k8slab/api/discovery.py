@@ -8,7 +8,7 @@ from .table import K8sTable, make_table
 
 
 def api_resources(*, namespaced: bool | None = None, api_group: str | None = None, verbs: list[str] | None = None,
-                  output: str | None = None, refresh: bool = False) -> K8sTable | TextResult:
+                  output: str | None = None, refresh: bool = True) -> K8sTable | TextResult:
     """Served resource types (preferred versions), sorted by group then name.
 
     Args:
@@ -16,7 +16,7 @@ def api_resources(*, namespaced: bool | None = None, api_group: str | None = Non
         api_group: only this group (``""`` for the core group).
         verbs: only types supporting all these verbs, e.g. ``["list", "watch"]``.
         output: ``None``, ``"wide"`` (adds VERBS and CATEGORIES) or ``"name"`` (text, one per line).
-        refresh: re-read discovery first (after installing a CRD).
+        refresh: re-read discovery first (default), so new CRDs show; ``False`` uses the session's cache.
 
     Returns:
         A :class:`K8sTable` with kubectl's columns ``NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND``.

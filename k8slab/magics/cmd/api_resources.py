@@ -13,7 +13,6 @@ def build_parser() -> CmdParser:
     p.add_argument("--api-group", help="only this group ('' for core)")
     p.add_argument("--verbs", help="comma-separated verbs the types must support, e.g. list,watch")
     p.add_argument("-o", "--output", choices=["wide", "name"])
-    p.add_argument("--refresh", action="store_true", help="re-read discovery (after adding a CRD)")
     return p
 
 
@@ -22,5 +21,4 @@ def run(args, cell, shell):
 
     ns = None if args.namespaced is None else args.namespaced == "true"
     verbs = [v.strip() for v in args.verbs.split(",") if v.strip()] if args.verbs else None
-    return api_resources(namespaced=ns, api_group=args.api_group, verbs=verbs, output=args.output,
-                         refresh=args.refresh)
+    return api_resources(namespaced=ns, api_group=args.api_group, verbs=verbs, output=args.output)

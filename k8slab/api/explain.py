@@ -14,10 +14,10 @@ _docs: dict = {}  # (session id, group-version path) -> OpenAPI document
 def _gv_doc(s, info) -> dict:
     key = (id(s), info.api_version)
     if key not in _docs:
-        index = _docs.get((id(s), "/openapi/v3"))
-        if index is None:
-            index = _docs[(id(s), "/openapi/v3")] = s.request("GET", "/openapi/v3")
         rel = f"apis/{info.group}/{info.version}" if info.group else f"api/{info.version}"
+        index = _docs.get((id(s), "/openapi/v3"))
+        if index is None or rel not in (index.get("paths") or {}):  # first use, or a CRD added since
+            index = _docs[(id(s), "/openapi/v3")] = s.request("GET", "/openapi/v3")
         entry = (index.get("paths") or {}).get(rel)
         if not entry:
             raise NotFoundError(f"The server publishes no OpenAPI v3 document for {info.api_version}.",

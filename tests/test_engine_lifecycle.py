@@ -122,4 +122,6 @@ def test_stopped_cluster_is_named_with_its_fix(throwaway):
     assert "stopped" in doc.stdout and "fix:" in doc.stdout
     again = _k8slab("up", "--engine", "kwok", "--name", throwaway, "--workers", "0")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "recreating" in again.stdout and "is up" in again.stdout
+    assert "restarting the stopped processes" in again.stdout, again.stdout
+    assert "is up again with its objects" in again.stdout
+    assert all(kwok.processes(throwaway).values())

@@ -80,7 +80,13 @@ def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2,
         echo(f"cluster {name} is already running ({chosen} engine); reusing it")
         return st
     if st.state != "absent":
-        echo(f"cluster {name} is {st.state}: {st.problem}; recreating it")
+        echo(f"cluster {name} is {st.state}: {st.problem}")
+        if chosen == "kwok" and kwok.restart(name, echo=echo):
+            st = mod.status(name)
+            echo(f"cluster {name} is up again with its objects ({len(st.nodes)} nodes Ready) "
+                 f"in {fmt_duration(time.monotonic() - started)}")
+            return st
+        echo(f"recreating cluster {name}")
         mod.delete(name, echo=echo)
     _engine_file(name).parent.mkdir(parents=True, exist_ok=True)
     _engine_file(name).write_text(chosen)

@@ -294,6 +294,28 @@ def _kill_pid(pid: int, timeout: float = 10) -> None:
             pass
 
 
+def restart(name: str, echo: Callable[[str], None] = print) -> bool:
+    """Start the dead processes of an existing cluster, keeping its objects.
+
+    Returns False (after stopping whatever it started) when the cluster does not
+    come back healthy, e.g. because a port it was created with is now taken.
+    """
+    from .health import wait_ready
+
+    with Ticker(echo, f"restarting the stopped processes of cluster {name}", interval=15):
+        proc = kwokctl(["start", "cluster"], name=name, timeout=120)
+        if proc.returncode == 0:
+            if not processes(name).get("k8slab-provisioner"):
+                _start_provisioner(name)
+            try:
+                wait_ready(str(paths.kubeconfig_path()), context_name(name),
+                           nodes=len(status(name).nodes) or 1, timeout=60)
+                return True
+            except EngineError:
+                pass
+    return False
+
+
 def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None:
     """Create and start a fresh cluster (the caller has checked none exists)."""
     from .health import apply_objects, wait_ready

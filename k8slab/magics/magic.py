@@ -128,6 +128,9 @@ def unregister(ipython) -> None:
     if _matcher in ipython.Completer.custom_matchers:
         ipython.Completer.custom_matchers.remove(_matcher)
 
+    widgets = sys.modules.get("k8slab.widgets")
+    if widgets is not None:  # stop watch threads before their connections go
+        widgets.close_all()
     mod = sys.modules.get("k8slab.client.session")
     if mod is not None:
         mod.reset()

@@ -9,9 +9,11 @@ from IPython.utils.capture import capture_output
 
 @pytest.fixture(scope="module")
 def ip():
+    from IPython import get_ipython
     from IPython.testing.globalipapp import start_ipython
 
-    shell = start_ipython()
+    # start_ipython() returns the shell only the first time it is called in a process
+    shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "k8slab")
     return shell
 

@@ -147,6 +147,8 @@ def peak_rss_kib(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
     """
     import tempfile
 
+    if not os.path.exists("/usr/bin/time"):
+        return _peak_rss_polled(cmd, env)
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
         t0 = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd], env=env,
@@ -155,6 +157,23 @@ def peak_rss_kib(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[:3])}… failed ({proc.returncode}): {proc.stderr[-500:]}")
         return dt, int(out.read().strip().splitlines()[-1])
+
+
+def _peak_rss_polled(cmd: list[str], env: dict | None) -> tuple[float, int]:
+    """Without GNU time: sample the child's VmHWM (its own high-water mark) until it exits."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                peak = max(peak, next((int(x.split()[1]) for x in f if x.startswith("VmHWM:")), 0))
+        except (OSError, StopIteration):
+            pass
+        time.sleep(0.005)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])}… failed ({proc.returncode})")
+    return time.perf_counter() - t0, peak
 
 
 def kubectl_maxrss(*args: str) -> tuple[float, int]:

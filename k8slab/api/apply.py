@@ -24,6 +24,20 @@ FIELD_MANAGER = "k8slab"
 APPLY_PATCH = "application/apply-patch+yaml"
 DEFAULT_WAIT = 120.0
 _FIRST = ("Namespace", "CustomResourceDefinition")
+# Requests of one apply run concurrently: the server is the bottleneck, and the session's
+# connection pool holds 10 connections. Dependencies are handled by _FIRST and the dry run.
+_WORKERS = 8
+
+
+def _concurrently(fn, items: list) -> list:
+    """``[fn(i) for i in items]``, on a few threads when there are several items."""
+    if len(items) < 3:
+        return [fn(i) for i in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(_WORKERS, len(items)),
+                            thread_name_prefix="k8slab-apply") as pool:
+        return list(pool.map(fn, items))
 
 
 @dataclass
@@ -136,9 +150,8 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     plans = [_plan(sess, m, namespace, crds) for m in manifests]
     _check_duplicates(plans)
     declared_ns = {p.m.name for p in plans if p.m.kind == "Namespace" and not p.error}
-    for p in plans:
-        if not p.error and not p.deferred:
-            _dry_run(sess, p, force_conflicts, declared_ns)
+    _concurrently(lambda p: _dry_run(sess, p, force_conflicts, declared_ns),
+                  [p for p in plans if not p.error and not p.deferred])
     raise_failures([p for p in plans if p.error], len(plans), applied=[])
 
     if dry_run or diff:
@@ -321,10 +334,29 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
             _rollback(sess, created_first)
             raise_failures(failed, len(plans), applied=[],
                             note="The Namespaces/CRDs this apply created were deleted again.")
-    for p in plans:
-        if id(p) not in done:
-            done[id(p)] = _apply_one(sess, p, force, plans, done)
+    def attempt(p: _Plan):
+        try:
+            return _send(sess, p, dry=False, force=force), None
+        except ApiError as exc:
+            return None, exc
+
+    rest = [p for p in plans if id(p) not in done]
+    failed = []
+    for p, (answer, exc) in zip(rest, _concurrently(attempt, rest)):
+        if exc is None:
+            done[id(p)] = _applied(p, answer)
+        else:  # the dry run passed, so something changed meanwhile
+            p.error = explain(exc, p.m, p.info, p.namespace)
+            failed.append(p)
+    if failed:
+        raise_failures(failed, len(plans), applied=[str(done[id(q)]) for q in plans if id(q) in done])
     return [done[id(p)] for p in plans]
+
+
+def _applied(p: _Plan, answer: dict) -> AppliedObject:
+    # not resourceVersions: controllers bump them with status updates between our GET and PATCH
+    action = "created" if p.live is None else ("configured" if _diff.changed(p.live, answer) else "unchanged")
+    return AppliedObject(p.label, action, p.namespace, answer, manifest=p.m)
 
 
 def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> AppliedObject:
@@ -334,9 +366,7 @@ def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> A
         p.error = explain(exc, p.m, p.info, p.namespace)
         applied = [str(done[id(q)]) for q in plans if id(q) in done]
         raise_failures([p], len(plans), applied=applied)
-    # not resourceVersions: controllers bump them with status updates between our GET and PATCH
-    action = "created" if p.live is None else ("configured" if _diff.changed(p.live, answer) else "unchanged")
-    return AppliedObject(p.label, action, p.namespace, answer, manifest=p.m)
+    return _applied(p, answer)
 
 
 def _recheck_kind(sess, p: _Plan) -> None:

@@ -121,11 +121,17 @@ def kwokctl_config() -> list[dict]:
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
         "kind": "KwokctlConfiguration",
         "options": options,
+        # one instance each, so no leader election: with it, an API server restart or a
+        # loaded machine makes the controller manager and the scheduler exit ("leaderelection
+        # lost"), and nothing restarts them
         "componentsPatches": [
             {"name": "kube-apiserver",
              "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR}]},
             {"name": "kube-controller-manager",
-             "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR}]},
+             "extraArgs": [{"key": "service-cluster-ip-range", "value": SERVICE_CIDR},
+                           {"key": "leader-elect", "value": "false"}]},
+            {"name": "kube-scheduler",
+             "extraArgs": [{"key": "leader-elect", "value": "false"}]},
         ],
     }
     return [conf, *stages.all_stages(gobuild.stage_root())]

@@ -125,6 +125,7 @@ class Provisioner:
     def _loop(self, list_fn, handler) -> None:
         from kubernetes import watch
 
+        failures = 0
         while not self._stop.is_set():
             try:
                 listing = list_fn(_request_timeout=30)
@@ -137,11 +138,14 @@ class Provisioner:
                     if self._stop.is_set():
                         w.stop()
                         break
+                    failures = 0
                     if event["type"] in ("ADDED", "MODIFIED"):
                         handler(self.serialize(event["object"]))
-            except Exception as exc:  # API restarts, 410 Gone: relist after a pause
-                log.info("watch interrupted (%s); relisting", str(exc).splitlines()[0][:120])
-                self._stop.wait(1.0)
+            except Exception as exc:  # API restarts, 410 Gone: relist after a growing pause
+                failures += 1
+                if failures in (1, 5) or failures % 30 == 0:
+                    log.info("watch interrupted (%s); relisting", str(exc).splitlines()[0][:120])
+                self._stop.wait(min(10.0, 0.5 * 2 ** min(failures, 5)))
 
     def run(self) -> None:
         threads = [
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # one line per outage, not per retry
     prov = None
     for _ in range(60):  # the API server may still be starting
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -47,10 +48,12 @@ def test_corrupted_binary_is_detected(monkeypatch, tmp_path):
     assert gobuild.cached_problem(comp, "etcd") == "missing"
     path.write_bytes(b"#!/bin/sh\necho etcd\n")
     path.chmod(0o755)
-    (comp.bin_dir / gobuild.STAMP).write_text('{"etcd": "%s"}' % gobuild._sha256(path))
+    (comp.bin_dir / gobuild.STAMP).write_text('{"etcd": %s}' % json.dumps(gobuild._record(path)))
     assert gobuild.cached_problem(comp, "etcd") is None
+    assert gobuild.cached_problem(comp, "etcd", thorough=False) is None
     path.write_bytes(b"#!/bin/sh\necho truncated")
     assert "corrupted" in gobuild.cached_problem(comp, "etcd")
+    assert "corrupted" in gobuild.cached_problem(comp, "etcd", thorough=False)
 
 
 def test_missing_go_is_a_clear_error(monkeypatch):

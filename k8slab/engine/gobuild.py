@@ -150,18 +150,34 @@ def _read_stamp(comp: Component) -> dict:
         return {}
 
 
-def cached_problem(comp: Component, name: str) -> str | None:
-    """Why a cached binary is unusable ("missing", "corrupted ..."), or None when it is fine."""
+def _record(path: Path) -> dict:
+    st = path.stat()
+    return {"sha256": _sha256(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def cached_problem(comp: Component, name: str, *, thorough: bool = True) -> str | None:
+    """Why a cached binary is unusable ("missing", "corrupted ..."), or None when it is fine.
+
+    ``thorough`` re-hashes the binary against its build record; otherwise size and
+    modification time are compared (``k8slab up`` runs this on every start, and hashing
+    the ~500 MB of binaries took seconds on a loaded machine).
+    """
     path = comp.binary(name)
     if not path.exists():
         return "missing"
     want = _read_stamp(comp).get(name)
     if not want:
         return "missing build record"
-    if _sha256(path) != want:
-        return "corrupted (checksum differs from the build record)"
+    if isinstance(want, str):  # records written before size/mtime were kept
+        want = {"sha256": want}
     if not os.access(path, os.X_OK):
         return "not executable"
+    corrupted = "corrupted (checksum differs from the build record)"
+    if thorough or "size" not in want:
+        return corrupted if _sha256(path) != want["sha256"] else None
+    st = path.stat()
+    if st.st_size != want["size"] or st.st_mtime_ns != want["mtime_ns"]:
+        return corrupted if _sha256(path) != want["sha256"] else None
     return None
 
 
@@ -184,12 +200,13 @@ def _copy_kwok_stages(comp: Component) -> None:
     os.replace(tmp, dst)
 
 
-def missing(comps: list[Component] | None = None) -> list[tuple[Component, str, str]]:
+def missing(comps: list[Component] | None = None, *,
+            thorough: bool = True) -> list[tuple[Component, str, str]]:
     """Every (component, binary, problem) that needs building."""
     out = []
     for comp in comps or components():
         for name in comp.packages:
-            problem = cached_problem(comp, name)
+            problem = cached_problem(comp, name, thorough=thorough)
             if problem:
                 out.append((comp, name, problem))
     return out
@@ -276,7 +293,7 @@ def build(names: list[str] | None = None, *, force: bool = False,
                      "-o", str(tmp), comp.packages[name]], work, f"{name} {comp.version}")
         os.replace(tmp, comp.binary(name))
         stamp = _read_stamp(comp)
-        stamp[name] = _sha256(comp.binary(name))
+        stamp[name] = _record(comp.binary(name))
         (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
         built.append(comp.binary(name))
     if need_stages:

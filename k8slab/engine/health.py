@@ -6,6 +6,7 @@ independently of, the notebook-facing client layer).
 
 from __future__ import annotations
 
+import json
 import time
 
 
@@ -38,39 +39,58 @@ def api_health(kubeconfig: str, context: str, timeout: float = 3) -> tuple[str, 
         api.close()
 
 
+def _rest(api, method: str, path: str, body=None, *, content_type: str = "application/json",
+          query: str = "", timeout: float = 10) -> dict:
+    """One JSON request through the client's connection pool (no typed API classes:
+    importing them cost seconds of CPU on every ``k8slab up``)."""
+    from ..errors import EngineError
+
+    headers = {"Accept": "application/json", **_auth_headers(api)}
+    data = None
+    if body is not None:
+        headers["Content-Type"] = content_type
+        data = json.dumps(body)
+    url = api.configuration.host + path + (f"?{query}" if query else "")
+    resp = api.rest_client.pool_manager.request(method, url, body=data, headers=headers,
+                                                timeout=timeout, retries=False)
+    if resp.status >= 400:
+        raise EngineError(f"{method} {path} failed: HTTP {resp.status}: {resp.data[:300]!r}")
+    return json.loads(resp.data or b"{}")
+
+
 def node_readiness(kubeconfig: str, context: str) -> dict[str, bool]:
     """Node name -> Ready condition is True."""
-    from kubernetes import client
-
     api = _api(kubeconfig, context)
     try:
-        nodes = client.CoreV1Api(api).list_node(_request_timeout=10).items
+        nodes = _rest(api, "GET", "/api/v1/nodes").get("items") or []
     except Exception:
         return {}
     finally:
         api.close()
     out = {}
     for node in nodes:
-        conds = {c.type: c.status for c in (node.status.conditions or [])}
-        out[node.metadata.name] = conds.get("Ready") == "True"
+        conds = {c.get("type"): c.get("status") for c in (node.get("status") or {}).get("conditions") or []}
+        out[node["metadata"]["name"]] = conds.get("Ready") == "True"
     return out
+
+
+_PATHS = {"Node": "/api/v1/nodes/{name}",
+          "StorageClass": "/apis/storage.k8s.io/v1/storageclasses/{name}"}
 
 
 def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
     """Create-or-update bootstrap objects by server-side apply (field manager k8slab-engine)."""
-    from kubernetes import client, dynamic
-
     api = _api(kubeconfig, context)
-    dyn = dynamic.DynamicClient(api)
     try:
         for obj in objects:
-            res = dyn.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-            status = obj.get("status")
-            res.server_side_apply(body=obj, name=obj["metadata"]["name"],
-                                  field_manager="k8slab-engine", force_conflicts=True)
-            if status and obj["kind"] == "Node":
+            path = _PATHS[obj["kind"]].format(name=obj["metadata"]["name"])
+            spec = {k: v for k, v in obj.items() if k != "status"}
+            _rest(api, "PATCH", path, spec, content_type="application/apply-patch+yaml",
+                  query="fieldManager=k8slab-engine&force=true")
+            if obj.get("status"):
                 # Node status is a subresource: set capacity, addresses and nodeInfo there
-                client.CoreV1Api(api).patch_node_status(obj["metadata"]["name"], {"status": status})
+                _rest(api, "PATCH", path + "/status", {"status": obj["status"]},
+                      content_type="application/merge-patch+json")
     finally:
         api.close()
 

@@ -326,7 +326,7 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None
     """Create and start a fresh cluster (the caller has checked none exists)."""
     from .health import apply_objects, wait_ready
 
-    missing = gobuild.missing()
+    missing = gobuild.missing(thorough=False)
     if missing:
         gobuild.build(echo=echo)
     paths.state_dir().mkdir(parents=True, exist_ok=True)

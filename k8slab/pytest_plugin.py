@@ -2,7 +2,7 @@
 
 ``pytest --nbval --k8slab-sanitize my-notebooks/`` checks a team's own notebooks
 with the same rules the k8slab series uses (pod hashes, AGE, IPs, UIDs, ...).
-An explicit ``--sanitize-with FILE`` still wins.
+An explicit ``--nbval-sanitize-with FILE`` still wins.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if not config.getoption("k8slab_sanitize", default=False):
         return
-    if getattr(config.option, "sanitize_with", None):
-        return
+    if getattr(config.option, "nbval_sanitize_with", None) or getattr(config.option, "sanitize_with", None):
+        return  # an explicit --nbval-sanitize-with wins
     from k8slab.nbval import sanitize_path
 
-    config.option.sanitize_with = str(sanitize_path())
+    config.option.nbval_sanitize_with = str(sanitize_path())

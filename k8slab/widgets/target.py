@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8slab.api.targets import selector_string  # noqa: F401  (re-exported for the models)
 from k8slab.errors import UsageError
 
 
@@ -88,24 +89,6 @@ def pod_state(pod: dict) -> str:
                 return "Ready" if cond.get("status") == "True" else "Running"
         return "Running"
     return "Pending"
-
-
-def selector_string(selector: dict | None) -> str:
-    """A ``LabelSelector`` as a ``labelSelector`` query (``app=web,tier in (a,b)``)."""
-    if not selector:
-        return ""
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts)
 
 
 def owned_by(obj: dict, uid: str | None) -> bool:

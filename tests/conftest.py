@@ -36,14 +36,18 @@ def kubeconfig() -> str:
     return str(kubeconfig_path())
 
 
+def _ensure_up() -> None:
+    proc = subprocess.run([sys.executable, "-m", "k8slab", "up"], text=True,
+                          capture_output=True, timeout=1800)
+    if proc.returncode != 0:
+        pytest.fail(f"k8slab up failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
 @pytest.fixture(scope="session")
 def cluster(kubeconfig):
     """The running lab cluster; started with ``k8slab up`` if it is not answering."""
     if not (os.path.exists(kubeconfig) and _healthy(kubeconfig)):
-        proc = subprocess.run([sys.executable, "-m", "k8slab", "up"], text=True,
-                              capture_output=True, timeout=1800)
-        if proc.returncode != 0:
-            pytest.fail(f"k8slab up failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        _ensure_up()
     from kubernetes import config
 
     return config.new_client_from_config(config_file=kubeconfig)
@@ -56,7 +60,14 @@ def namespace(cluster):
 
     core = client.CoreV1Api(cluster)
     name = f"k8slab-test-{secrets.token_hex(3)}"
-    core.create_namespace({"metadata": {"name": name, "labels": {TEST_LABEL: "true"}}})
+    body = {"metadata": {"name": name, "labels": {TEST_LABEL: "true"}}}
+    try:
+        core.create_namespace(body, _request_timeout=10)
+    except client.ApiException:
+        raise
+    except Exception:  # the cluster went away (an earlier test stopped a component): bring it back
+        _ensure_up()
+        core.create_namespace(body, _request_timeout=10)
     try:
         yield name
     finally:

@@ -218,7 +218,13 @@ def test_apiserver_restart_during_a_watch(cluster, namespace):
             rec.wait(lambda: RECONNECTING in rec.states, 30)
             assert m.wait_until(lambda: m.connection == "reconnecting…", 30), m.connection
         finally:
-            start_component(CLUSTER, "kube-apiserver")
+            try:
+                start_component(CLUSTER, "kube-apiserver")
+            except EngineError:  # leave a working cluster for the tests after this one
+                from k8slab.engine import cluster as lab
+
+                lab.up(CLUSTER, echo=lambda _line: None)
+                raise
         _retry(lambda: core.create_namespaced_config_map(namespace, {"metadata": {"name": "c1"}},
                                                          _request_timeout=5))
         for i in range(2, 6):

@@ -7,6 +7,7 @@ directory, so ``down`` and ``status`` need no ``--engine``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Callable
 
@@ -17,6 +18,33 @@ from .progress import fmt_duration
 
 ENGINES = ("auto", "kwok", "kind")
 DEFAULT_NAME = "k8slab"
+
+
+@contextlib.contextmanager
+def lock(name: str, timeout: float = 900):
+    """Serialize lifecycle operations on cluster ``name`` across processes.
+
+    Two notebooks run under nbval at once both call ``k8slab up``; without the lock
+    both would see a stopped cluster and start its processes twice.
+    """
+    import fcntl
+
+    paths.state_dir().mkdir(parents=True, exist_ok=True)
+    with open(paths.state_dir() / f"{name}.lock", "w") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise EngineError(f"another k8slab command holds cluster {name!r} for more than "
+                                      f"{timeout:.0f}s ({paths.state_dir() / (name + '.lock')})")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _engine_file(name: str):
@@ -63,6 +91,11 @@ def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2,
     _check_name(name)
     if not 0 <= workers <= 10:
         raise UsageError(f"--workers {workers} is out of range: use 0 to 10")
+    with lock(name):
+        return _up(name, engine, workers, echo)
+
+
+def _up(name: str, engine: str, workers: int, echo: Callable[[str], None]) -> ClusterStatus:
     started = time.monotonic()
     recorded = recorded_engine(name)
     chosen = pick_engine(engine)
@@ -109,7 +142,8 @@ def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2,
 def down(name: str = DEFAULT_NAME, echo: Callable[[str], None] = print) -> bool:
     """Stop cluster ``name`` and remove its state; False when there was nothing to remove."""
     _check_name(name)
-    engine = recorded_engine(name) or "kwok"
-    removed = _module(engine).delete(name, echo=echo)
-    _engine_file(name).unlink(missing_ok=True)
+    with lock(name):
+        engine = recorded_engine(name) or "kwok"
+        removed = _module(engine).delete(name, echo=echo)
+        _engine_file(name).unlink(missing_ok=True)
     return removed

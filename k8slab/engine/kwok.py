@@ -63,12 +63,17 @@ def _env() -> dict[str, str]:
 def kwokctl(args: list[str], *, name: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run kwokctl against cluster ``name`` with k8slab's work dir and kubeconfig."""
     cmd = [str(gobuild.binary("kwokctl")), "--name", name, *args]
+    if os.environ.get("K8SLAB_KWOKCTL_DEBUG"):
+        cmd.append("-v=debug")
     try:
         return subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
+        said = exc.stderr or b""
+        said = said.decode(errors="replace") if isinstance(said, bytes) else said
+        tail = "\n".join(said.strip().splitlines()[-3:])
         raise EngineError(f"kwokctl {' '.join(args)} did not finish within {timeout:.0f}s; "
-                          f"logs: {cluster_dir(name) / 'logs'}") from exc
+                          f"logs: {cluster_dir(name) / 'logs'}" + (f"\nkwokctl said: {tail}" if tail else "")) from exc
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -78,25 +83,33 @@ PORT_OPTIONS = ("kubeApiserverPort", "etcdPort", "etcdPeerPort", "kwokController
                 "kubeControllerManagerPort", "kubeSchedulerPort")
 
 
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel picks from its ephemeral range, all free right now.
+PORT_RANGE = (21000, 29999)
 
-    kwokctl's own choice scans down from 32767 for every cluster, so two kwok
-    clusters (or a component restarted after another cluster started) collide;
-    ports from the kernel's ephemeral range (32768 and up) stay out of its way.
+
+def free_ports(count: int) -> list[int]:
+    """Free ports of 127.0.0.1 for the components, picked at random in 21000-29999.
+
+    Not kwokctl's own choice: it scans down from 32767 for every cluster, so two kwok
+    clusters (or a component restarted after another cluster started) collide. Not the
+    kernel's ephemeral range (32768 and up) either: while a component is down, its
+    clients' reconnects get random local ports from that range, and one can land on the
+    listening port itself (a TCP self-connect), which then cannot be bound again.
     """
+    import random
     import socket
 
-    socks, ports = [], []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
-            s.close()
+    ports: list[int] = []
+    rng = random.SystemRandom()
+    while len(ports) < count:
+        port = rng.randint(*PORT_RANGE)
+        if port in ports:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
     return ports
 
 
@@ -300,6 +313,21 @@ def _kill_pid(pid: int, timeout: float = 10) -> None:
             pass
 
 
+def _forget_dead_pids(name: str) -> None:
+    """Remove the PID files of components that are gone, so kwokctl starts them again.
+
+    kwokctl decides "already started" with kill(pid, 0), which a zombie passes; where
+    PID 1 is slow to reap orphans (some VMs and containers), ``kwokctl start cluster``
+    would skip the component and wait forever for it to serve.
+    """
+    pids_dir = cluster_dir(name) / "pids"
+    for comp in COMPONENTS:
+        path = pids_dir / f"{comp}.pid"
+        pid = _read_pid(path)
+        if pid and not _pid_alive(pid):
+            path.unlink(missing_ok=True)
+
+
 def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     """Start the dead processes of an existing cluster, keeping its objects.
 
@@ -309,6 +337,7 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     from .health import wait_ready
 
     with Ticker(echo, f"restarting the stopped processes of cluster {name}", interval=15):
+        _forget_dead_pids(name)
         proc = kwokctl(["start", "cluster"], name=name, timeout=120)
         if proc.returncode == 0:
             if not processes(name).get("k8slab-provisioner"):
@@ -402,11 +431,14 @@ def stop_component(name: str, component: str) -> None:
 
     kwokctl v0.8 has no per-component stop command; its PID file names the process.
     """
+    from .cluster import lock
+
     if component not in COMPONENTS:
         raise EngineError(f"unknown component {component!r}; one of: {', '.join(COMPONENTS)}")
-    pid = processes(name).get(component)
-    if pid:
-        _kill_pid(pid)
+    with lock(name):
+        pid = processes(name).get(component)
+        if pid:
+            _kill_pid(pid)
 
 
 def start_component(name: str, component: str) -> None:
@@ -415,6 +447,10 @@ def start_component(name: str, component: str) -> None:
     Also restarts kube-controller-manager and kube-scheduler if they exited meanwhile:
     like on any cluster, they quit when they cannot renew their leader lease.
     """
-    proc = kwokctl(["start", "cluster"], name=name, timeout=120)
+    from .cluster import lock
+
+    with lock(name):
+        _forget_dead_pids(name)
+        proc = kwokctl(["start", "cluster"], name=name, timeout=120)
     if proc.returncode != 0 or not processes(name).get(component):
         raise EngineError(f"could not start {component}: {(proc.stderr or proc.stdout).strip()}")

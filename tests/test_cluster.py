@@ -7,6 +7,8 @@ from kubernetes import client
 
 from kube_wait import wait_for
 
+from k8slab.engine import versions
+
 pytestmark = pytest.mark.cluster
 
 LABELS = {"app": "web"}
@@ -48,6 +50,8 @@ def test_nodes_named_like_kind(cluster):
     for node in nodes.values():
         conds = {c.type: c.status for c in node.status.conditions}
         assert conds["Ready"] == "True", node.metadata.name
+        assert node.status.node_info.kubelet_version == versions.KUBERNETES, node.metadata.name
+        assert node.status.node_info.container_runtime_version == f"kwok://{versions.KWOK}"
 
 
 def test_deployment_pods_ready_on_workers_and_replaced(cluster, namespace):

@@ -84,8 +84,9 @@ def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
     try:
         for obj in objects:
             path = _PATHS[obj["kind"]].format(name=obj["metadata"]["name"])
-            spec = {k: v for k, v in obj.items() if k != "status"}
-            _rest(api, "PATCH", path, spec, content_type="application/apply-patch+yaml",
+            # the status rides along on create (a Node keeps it, as when a kubelet registers),
+            # so KWOK's node-initialize stage never sees a node without our nodeInfo
+            _rest(api, "PATCH", path, obj, content_type="application/apply-patch+yaml",
                   query="fieldManager=k8slab-engine&force=true")
             if obj.get("status"):
                 # Node status is a subresource: set capacity, addresses and nodeInfo there

@@ -76,3 +76,21 @@ def namespace(cluster):
         except client.ApiException as exc:
             if exc.status != 404:
                 raise
+
+
+@pytest.fixture(scope="module")
+def web(cluster):
+    """One namespace with a ready 2-replica Deployment ``web``, a Service, a ConfigMap and a Secret."""
+    from _k8s_objects import create, make_web, pin_lab_context
+
+    from k8slab.client import session as S
+
+    pin_lab_context()
+    name = f"k8slab-test-{secrets.token_hex(3)}"
+    create(None, {"apiVersion": "v1", "kind": "Namespace",
+                  "metadata": {"name": name, "labels": {TEST_LABEL: "true"}}})
+    try:
+        make_web(name)
+        yield name
+    finally:
+        S.current().request("DELETE", f"/api/v1/namespaces/{name}")

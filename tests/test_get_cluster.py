@@ -11,7 +11,7 @@ from IPython.core.error import UsageError
 from k8slab.api.table import K8sTable
 from k8slab.client import session as S
 
-from _k8s_objects import create, make_web, pin_lab_context, shell
+from _k8s_objects import create, shell
 
 pytestmark = pytest.mark.cluster
 
@@ -19,21 +19,6 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture(scope="module")
 def ip():
     return shell()
-
-
-@pytest.fixture(scope="module")
-def web(cluster):
-    """One namespace with a ready 2-replica Deployment ``web``, a Service, a ConfigMap and a Secret."""
-    import secrets as _s
-
-    pin_lab_context()
-    name = f"k8slab-test-{_s.token_hex(3)}"
-    create(None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
-    try:
-        make_web(name)
-        yield name
-    finally:
-        S.current().request("DELETE", f"/api/v1/namespaces/{name}")
 
 
 def k8s(ip, line):

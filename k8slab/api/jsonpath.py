@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from .jsonpath_expr import JSONPathError, evaluate, parse_path
+from .jsonpath_expr import JSONPathError, closing, evaluate, parse_path
 
 __all__ = ["JSONPath", "JSONPathError", "evaluate", "format_value", "parse_path", "relaxed"]
 
@@ -42,24 +42,8 @@ def _tokens(template: str) -> list[tuple[str, str]]:
             break
         if j > i:
             out.append(("text", template[i:j]))
-        depth, k, quote = 0, j, None
-        while k < len(template):
-            ch = template[k]
-            if quote:
-                if ch == "\\":
-                    k += 1
-                elif ch == quote:
-                    quote = None
-            elif ch in "\"'":
-                quote = ch
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
-        if k >= len(template):
+        k = closing(template, j, "{", "}")
+        if k < 0:
             raise JSONPathError(f"unclosed '{{' in JSONPath template {template!r}")
         out.append(("expr", template[j + 1:k].strip()))
         i = k + 1

@@ -21,8 +21,8 @@ class _Step:
     arg: object = None
 
 
-def _split_brackets(s: str, i: int) -> tuple[str, int]:
-    """Return the content of the ``[...]`` starting at ``s[i] == '['`` and the index after it."""
+def closing(s: str, i: int, open_ch: str = "[", close_ch: str = "]") -> int:
+    """Index of the ``close_ch`` matching ``s[i] == open_ch`` (quotes respected), or -1."""
     depth, j, quote = 0, i, None
     while j < len(s):
         c = s[j]
@@ -33,14 +33,22 @@ def _split_brackets(s: str, i: int) -> tuple[str, int]:
                 quote = None
         elif c in "'\"":
             quote = c
-        elif c == "[":
+        elif c == open_ch:
             depth += 1
-        elif c == "]":
+        elif c == close_ch:
             depth -= 1
             if depth == 0:
-                return s[i + 1:j], j + 1
+                return j
         j += 1
-    raise JSONPathError(f"unclosed '[' in JSONPath {s!r}")
+    return -1
+
+
+def _split_brackets(s: str, i: int) -> tuple[str, int]:
+    """Return the content of the ``[...]`` starting at ``s[i] == '['`` and the index after it."""
+    j = closing(s, i)
+    if j < 0:
+        raise JSONPathError(f"unclosed '[' in JSONPath {s!r}")
+    return s[i + 1:j], j + 1
 
 
 def _literal(tok: str):

@@ -71,6 +71,8 @@ def _lab(args) -> int:
     cmd = [jupyter, "lab", f"--notebook-dir={nbdir}", "--ip=127.0.0.1", f"--port={args.port}"]
     if args.no_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and lab VMs often run as root; Jupyter refuses it otherwise
     print("running: " + " ".join(cmd))
     return subprocess.call(cmd)
 

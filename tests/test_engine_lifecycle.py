@@ -125,3 +125,36 @@ def test_stopped_cluster_is_named_with_its_fix(throwaway):
     assert "restarting the stopped processes" in again.stdout, again.stdout
     assert "is up again with its objects" in again.stdout
     assert all(kwok.processes(throwaway).values())
+
+
+def test_restarted_cluster_runs_new_pods_at_once(throwaway, tmp_path):
+    """After a restart the new kwok-controller must manage the nodes straight away; the
+    previous process' node leases (valid 200 s) once left every new pod Pending."""
+    from kubernetes import client, config
+
+    from k8slab.engine import kwok
+    from kube_wait import wait_for
+
+    assert _k8slab("up", "--engine", "kwok", "--name", throwaway, "--workers", "0").returncode == 0
+    for pid in kwok.processes(throwaway).values():
+        if pid:
+            kwok._kill_pid(pid)
+    again = _k8slab("up", "--engine", "kwok", "--name", throwaway, "--workers", "0")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    api = config.new_client_from_config(config_file=str(tmp_path / "kubeconfig"),
+                                        context=kwok.context_name(throwaway))
+    core = client.CoreV1Api(api)
+    core.create_namespaced_pod("default", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "after-restart"},
+        "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}],
+                 "tolerations": [{"operator": "Exists"}]}})
+
+    def ready(items):
+        conds = {c.type: c.status for c in (items[0].status.conditions or [])} if items else {}
+        return conds.get("Ready") == "True"
+
+    # far below the old lease's 200 s: the pod is Ready once KWOK manages the node
+    wait_for(core.list_namespaced_pod, ready, timeout=30, namespace="default",
+             field_selector="metadata.name=after-restart")
+    api.close()

@@ -96,6 +96,34 @@ def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
         api.close()
 
 
+def wait_api(kubeconfig: str, context: str, timeout: float) -> None:
+    """Wait until ``/readyz`` answers OK."""
+    from ..errors import EngineError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        _, ok, err = api_health(kubeconfig, context)
+        if ok:
+            return
+        if time.monotonic() > deadline:
+            raise EngineError(f"the API server was not ready after {timeout:.0f}s ({err}); "
+                              f"see: k8slab status, k8slab doctor")
+        time.sleep(0.3)
+
+
+def delete_node_leases(kubeconfig: str, context: str) -> int:
+    """Delete every node lease (namespace kube-node-lease); return how many there were."""
+    api = _api(kubeconfig, context)
+    try:
+        leases = _rest(api, "GET", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases")
+        names = [item["metadata"]["name"] for item in leases.get("items") or []]
+        for lease in names:
+            _rest(api, "DELETE", f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{lease}")
+        return len(names)
+    finally:
+        api.close()
+
+
 def wait_ready(kubeconfig: str, context: str, nodes: int, timeout: float) -> None:
     """Wait until ``/readyz`` is OK and ``nodes`` nodes are Ready."""
     from ..errors import EngineError

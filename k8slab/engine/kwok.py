@@ -328,6 +328,28 @@ def _forget_dead_pids(name: str) -> None:
             path.unlink(missing_ok=True)
 
 
+def _hand_over_node_leases(name: str) -> subprocess.CompletedProcess:
+    """Let a restarted kwok-controller manage the nodes at once.
+
+    KWOK manages a node only while it holds the node's lease, and each kwok-controller
+    process takes a fresh random holder identity. The leases left by the previous
+    process stay valid for --node-lease-duration-seconds (200 s with kwokctl), and the
+    new process retries only every quarter of that: pods on every node would sit
+    Pending for minutes after a restart. So: stop the new kwok-controller, delete the
+    stale leases while it is down, and start it again; it then creates them as its own.
+    """
+    from .health import delete_node_leases, wait_api
+
+    kubeconfig, ctx = str(paths.kubeconfig_path()), context_name(name)
+    wait_api(kubeconfig, ctx, timeout=60)
+    pid = processes(name).get("kwok-controller")
+    if pid:
+        _kill_pid(pid)
+    delete_node_leases(kubeconfig, ctx)
+    _forget_dead_pids(name)
+    return kwokctl(["start", "cluster"], name=name, timeout=120)
+
+
 def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     """Start the dead processes of an existing cluster, keeping its objects.
 
@@ -337,8 +359,11 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     from .health import wait_ready
 
     with Ticker(echo, f"restarting the stopped processes of cluster {name}", interval=15):
+        kwok_was_down = not processes(name).get("kwok-controller")
         _forget_dead_pids(name)
         proc = kwokctl(["start", "cluster"], name=name, timeout=120)
+        if proc.returncode == 0 and kwok_was_down:
+            proc = _hand_over_node_leases(name)
         if proc.returncode == 0:
             if not processes(name).get("k8slab-provisioner"):
                 _start_provisioner(name)
@@ -450,7 +475,10 @@ def start_component(name: str, component: str) -> None:
     from .cluster import lock
 
     with lock(name):
+        kwok_was_down = not processes(name).get("kwok-controller")
         _forget_dead_pids(name)
         proc = kwokctl(["start", "cluster"], name=name, timeout=120)
+        if proc.returncode == 0 and kwok_was_down:
+            proc = _hand_over_node_leases(name)
     if proc.returncode != 0 or not processes(name).get(component):
         raise EngineError(f"could not start {component}: {(proc.stderr or proc.stdout).strip()}")

@@ -18,6 +18,8 @@ _LAZY = {
     "delete": "k8slab.api.delete",
     "describe": "k8slab.api.describe",
     "logs": "k8slab.api.logs",
+    "exec": "k8slab.api.exec",
+    "runs_containers": "k8slab.api.runtime",
     "events": "k8slab.api.events",
     "scale": "k8slab.api.scale",
     "rollout": "k8slab.api.rollout",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, magics_class, no_var_expand
 from traitlets import Int, Unicode, observe
 
 
@@ -48,7 +48,7 @@ class K8sMagics(Magics):
         ``{var}``/``$var`` are not expanded (YAML needs them); ``apply`` offers
         ``{{ name }}`` substitution from the notebook's variables instead.
 
-        Verbs: apply, get, describe, delete, events, logs, scale, rollout, wait,
+        Verbs: apply, get, describe, delete, events, logs, exec, scale, rollout, wait,
         check, explain, api-resources, tree, use, help. ``%k8s help VERB`` shows
         a verb's flags.
 
@@ -61,6 +61,7 @@ class K8sMagics(Magics):
             %k8s get pods -o jsonpath='{.items[*].metadata.name}'
             %k8s describe pod/web-7d4b9c
             %k8s logs web-7d4b9c -c app --tail 20
+            %k8s exec web-7d4b9c -- ls /usr/share/nginx/html   # kind: real containers
             %k8s events deploy/web
             %k8s tree deploy/web
             %k8s explain deployment.spec.strategy
@@ -97,6 +98,23 @@ class K8sMagics(Magics):
         except K8sLabError as e:
             raise UsageError(str(e)) from None
 
+    @cell_magic
+    def k8s_needs(self, line: str, cell: str):
+        """Run the cell only on a cluster that has what it needs; otherwise say why not.
+
+        Usage: ``%%k8s_needs containers`` — the cell (any Python and ``%k8s`` code) needs a
+        cluster that runs containers (kind, a real cluster): logs, ``exec``, HTTP to a pod.
+        On the local engine, which simulates its pods, the cell prints one line saying it
+        was skipped and why. An error in the cell fails the cell, as usual.
+        """
+        from ..errors import K8sLabError
+        from .needs import run_if_supported
+
+        try:
+            return run_if_supported(line, cell, self.shell)
+        except K8sLabError as e:
+            raise UsageError(str(e)) from None
+
 
 def _matcher(context):
     """Completion entry point; the completion module is imported on first use."""
@@ -124,6 +142,7 @@ def unregister(ipython) -> None:
     mm = ipython.magics_manager
     for kind in ("line", "cell"):
         mm.magics[kind].pop("k8s", None)
+        mm.magics[kind].pop("k8s_needs", None)
     mm.registry.pop("K8sMagics", None)
     if _matcher in ipython.Completer.custom_matchers:
         ipython.Completer.custom_matchers.remove(_matcher)

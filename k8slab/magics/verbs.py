@@ -13,6 +13,7 @@ VERBS: dict[str, str] = {
     "delete": "delete objects by TYPE/NAME, label or manifest",
     "events": "the namespace's events, or one object's, sorted by time",
     "logs": "a pod's container logs",
+    "exec": "run a command in a container (clusters that run containers, e.g. kind)",
     "scale": "set the replicas of a Deployment, ReplicaSet or StatefulSet",
     "rollout": "status, history, undo, restart, pause or resume a rollout",
     "wait": "wait for a condition, a deletion or a JSONPath value",

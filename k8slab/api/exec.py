@@ -1,0 +1,136 @@
+"""``k8slab.exec``: run a command in a container, like ``kubectl exec POD -- CMD``.
+
+The exec subresource speaks a WebSocket channel protocol (stdin 0, stdout 1,
+stderr 2, status 3); the official client's ``WSClient`` does the framing, on a
+connection of its own (the session's REST pool is left alone, so widgets and
+watches running in other threads are not disturbed).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from ..client import session as _session
+from ..errors import ApiError, ClusterError, UsageError
+from .logs import _pod_for
+from .output import TextResult
+from .runtime import NO_RUNTIME_HINT, runs_containers
+
+DEFAULT_TIMEOUT = 60.0
+
+
+class ExecResult(TextResult):
+    """The command's output (stdout, then stderr) as text; ``.stdout``, ``.stderr`` and
+    ``.returncode`` separately."""
+
+    stdout: str = ""
+    stderr: str = ""
+    returncode: int = 0
+
+    def __new__(cls, stdout: str, stderr: str, returncode: int):
+        self = super().__new__(cls, stdout + stderr, {"stdout": stdout, "stderr": stderr,
+                                                      "returncode": returncode})
+        self.stdout, self.stderr, self.returncode = stdout, stderr, returncode
+        return self
+
+
+class CommandFailed(ClusterError):
+    """The command ran and exited with a non-zero code (``.result`` holds its output)."""
+
+    def __init__(self, message: str, result: ExecResult):
+        super().__init__(message)
+        self.result = result
+
+
+def _returncode(status_text: str) -> int:
+    """The exit code from the status channel's ``metav1.Status`` (kubelet's convention)."""
+    try:
+        status = json.loads(status_text) if status_text.strip() else {"status": "Success"}
+    except ValueError:
+        return 1
+    if status.get("status") == "Success":
+        return 0
+    for cause in (status.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            try:
+                return int(cause.get("message"))
+            except (TypeError, ValueError):
+                break
+    raise ClusterError(f"the command could not run: {status.get('message') or status_text.strip()}")
+
+
+def _runtime_error(argv: list[str], pod: str) -> ClusterError:
+    return ClusterError(f"cannot exec {' '.join(argv)} in pod {pod}: {NO_RUNTIME_HINT}")
+
+
+def exec(pod: str, command: list[str] | str, *, container: str | None = None,  # noqa: A001 (kubectl's verb)
+         namespace: str | None = None, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> ExecResult:
+    """Run ``command`` in a container of ``pod`` and return its output.
+
+    Args:
+        pod: a pod name, ``pod/NAME``, or ``TYPE/NAME`` of a workload (its first pod, by name).
+        command: the argv list, e.g. ``["cat", "/etc/config/app.properties"]``; a string is
+            one argument (no shell: use ``["sh", "-c", "…"]`` for pipes and variables).
+        container: the container (default: the pod's first, as kubectl does).
+        namespace: defaults to the session's namespace.
+        timeout: seconds the command may run.
+        check: raise :class:`CommandFailed` when the command exits non-zero (kubectl exits
+            with the command's code); with ``check=False`` the code is in ``.returncode``.
+
+    Raises:
+        ClusterError: the cluster has no container runtime (the local engine simulates pods),
+            the pod or container does not exist or is not running, or the timeout passed.
+    """
+    argv = [command] if isinstance(command, str) else list(command)
+    if not argv or not all(isinstance(a, str) and a for a in argv):
+        raise UsageError("exec needs a command, e.g. k8slab.exec('web-1', ['ls', '/']) or "
+                         "%k8s exec web-1 -- ls /")
+    s = _session.current()
+    ns = namespace or s.namespace
+    name = _pod_for(s, pod, ns)
+    obj = s.request("GET", f"/api/v1/namespaces/{ns}/pods/{name}")  # a clear 404 before the upgrade
+    phase = (obj.get("status") or {}).get("phase")
+    if phase in ("Succeeded", "Failed"):
+        raise ClusterError(f"cannot exec into a container in a completed pod; pod {name}'s phase is {phase}.")
+    containers = [c["name"] for c in (obj.get("spec") or {}).get("containers") or []]
+    if container and container not in containers:
+        raise UsageError(f"pod {name} has no container {container!r}; its containers: {', '.join(containers)}")
+    query = [("container", container or containers[0]), *(("command", a) for a in argv),
+             ("stdout", "true"), ("stderr", "true")]
+    url = s.server.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + \
+        f"/api/v1/namespaces/{ns}/pods/{name}/exec?{urlencode(query)}"
+    ws = _connect(s, url, name, argv)
+    try:
+        ws.run_forever(timeout=timeout)
+        if ws.is_open():
+            raise ClusterError(f"exec {' '.join(argv)} in pod {name} did not finish within {timeout:.0f}s")
+        out, err = ws.read_stdout() or "", ws.read_stderr() or ""
+        status = ws.read_channel(3) or ""
+    finally:
+        ws.close()
+    try:
+        code = _returncode(status)
+    except ClusterError:
+        if not runs_containers():
+            raise _runtime_error(argv, name) from None
+        raise
+    result = ExecResult(out, err, code)
+    if check and code:
+        raise CommandFailed(f"{result}command terminated with exit code {code}", result)
+    return result
+
+
+def _connect(s, url: str, pod: str, argv: list[str]):
+    from kubernetes.stream.ws_client import WSClient
+
+    cfg = s.api_client.configuration
+    token = cfg.api_key.get("BearerToken") or cfg.api_key.get("authorization")
+    headers = {"authorization": token} if token else {}
+    try:
+        return WSClient(cfg, url, headers, capture_all=False)
+    except Exception as e:  # the upgrade failed: the server's (or kubelet's) answer is in the text
+        text = str(e).splitlines()[0][:300]
+        if not runs_containers():
+            raise _runtime_error(argv, pod) from None
+        raise ApiError(f"cannot exec in pod {pod}: {text}", status=getattr(e, "status_code", None)) from None

@@ -1,0 +1,114 @@
+"""``%k8s exec``, ``k8slab.runs_containers`` and ``%%k8s_needs`` on the lab cluster.
+
+The local engine simulates its pods, so these tests check what a learner meets
+there: a clear error naming the fix, and steps that say why they were skipped.
+"""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
+
+import k8slab
+from k8slab.api import exec as E
+from k8slab.api.runtime import simulated
+from k8slab.client import session as S
+from k8slab.errors import ClusterError
+
+from _k8s_objects import pin_lab_context, shell
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def ip():
+    return shell()
+
+
+def _a_pod(web):
+    pods = S.current().request("GET", f"/api/v1/namespaces/{web}/pods", query={"labelSelector": "app=web"})
+    return sorted(p["metadata"]["name"] for p in pods["items"])[0]
+
+
+def test_exec_on_simulated_pods_names_the_fix(ip, web):
+    pin_lab_context()
+    pod = _a_pod(web)
+    with pytest.raises(UsageError) as err:
+        ip.run_line_magic("k8s", f"exec {pod} -n {web} -- cat /etc/hostname")
+    text = str(err.value)
+    assert f"cannot exec cat /etc/hostname in pod {pod}" in text
+    assert "simulates its pods" in text and "k8slab up --engine kind" in text
+    # the API raises the kit's own error type, also by TYPE/NAME
+    with pytest.raises(ClusterError, match="simulates its pods"):
+        k8slab.exec("deploy/web", ["ls"], namespace=web)
+
+
+def test_exec_bad_inputs_are_short_errors(ip, web):
+    pin_lab_context()
+    pod = _a_pod(web)
+    cases = {
+        f"exec {pod} -n {web} ls": "give the command after --",
+        f"exec {pod} -n {web} --": "the command after -- is empty",
+        f"exec {pod} -n {web} -it -- sh": "needs a terminal",
+        f"exec {pod} -n {web} -c nope -- ls": f"pod {pod} has no container 'nope'; its containers: app",
+        f"exec no-such-pod -n {web} -- ls": 'pods "no-such-pod" not found',
+    }
+    for line, expected in cases.items():
+        with pytest.raises(UsageError) as err:
+            ip.run_line_magic("k8s", line)
+        assert expected in str(err.value), (line, str(err.value))
+    with pytest.raises(Exception, match="exec needs a command"):
+        k8slab.exec(pod, [], namespace=web)
+
+
+def test_exec_parser_keeps_the_command_flags():
+    from k8slab.magics.verbs import parser_for
+
+    args = parser_for("exec").parse_args(["web-1", "-c", "app", "--", "ls", "-la", "-n", "/"])
+    assert args.pod == "web-1" and args.container == "app" and args.namespace is None
+    assert args.command == ["ls", "-la", "-n", "/"]
+
+
+def test_exit_code_comes_from_the_status_channel():
+    assert E._returncode('{"metadata":{},"status":"Success"}') == 0
+    failed = ('{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code",'
+              '"reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}')
+    assert E._returncode(failed) == 3
+    with pytest.raises(ClusterError, match="could not run: container not found"):
+        E._returncode('{"status":"Failure","message":"container not found (\\"app\\")"}')
+
+
+def test_runs_containers_on_the_local_engine(cluster):
+    pin_lab_context()
+    assert k8slab.runs_containers() is False
+    kind_node = {"metadata": {"name": "lab-worker"},
+                 "status": {"nodeInfo": {"containerRuntimeVersion": "containerd://2.1.4"}}}
+    assert not simulated(kind_node)
+    kwok_node = S.current().request("GET", "/api/v1/nodes")["items"][0]
+    assert simulated(kwok_node)
+
+
+def test_needs_containers_skips_with_a_reason(ip, cluster):
+    pin_lab_context()
+    ip.user_ns.pop("ran", None)
+    with capture_output() as out:
+        ip.run_cell_magic("k8s_needs", "containers", "ran = True\nprint('body ran')\n")
+    assert out.stdout == ("⏭ skipped: this step needs a cluster that runs containers (kind); "
+                          "this one simulates its pods.\n")
+    assert "ran" not in ip.user_ns
+    for line, expected in {"": "name what the cell needs", "gpus": "unknown requirement 'gpus'"}.items():
+        with pytest.raises(UsageError, match=expected):
+            ip.run_cell_magic("k8s_needs", line, "pass\n")
+
+
+def test_needs_runs_the_cell_where_the_requirement_holds(ip, monkeypatch):
+    """Where the check holds (kind), the body runs in the user namespace and its errors fail the cell."""
+    from k8slab.magics import needs
+
+    monkeypatch.setitem(needs.NEEDS, "containers", ("builtins:object", "unused"))  # object() is truthy
+    with capture_output() as out:
+        ip.run_cell_magic("k8s_needs", "containers", "ran_here = 6 * 7\nprint(ran_here)\n")
+    assert out.stdout == "42\n" and ip.user_ns["ran_here"] == 42
+    with pytest.raises(UsageError, match=r"the step failed \(ZeroDivisionError: division by zero\)"):
+        ip.run_cell_magic("k8s_needs", "containers", "1 / 0\n")

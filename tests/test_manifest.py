@@ -113,3 +113,28 @@ def test_field_line_understands_server_side_apply_list_keys():
     assert m.field_line(path) == 11  # protocol TCP is a server default the YAML leaves out
     assert m.field_line('.spec.containers[name="c"].image') == 9
     assert m.field_line('spec.containers[name="zz"].image') == 5
+
+
+def test_libyaml_and_pure_python_parsers_read_the_same(monkeypatch):
+    from k8slab.manifest import loader
+
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {x: 'y'}}\n"
+            "data:\n  n: {{ n }}\n  s: \"{{ n }}\"\n  t: |\n    line {{ n }}\n---\n"
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n"
+            "  metadata: {name: b}\n  stringData: {k: v}\n")
+    fast = load_text(text, variables={"n": 3})
+    monkeypatch.setattr(loader, "_FAST_LOADER", None)
+    slow = load_text(text, variables={"n": 3})
+    assert [(m.obj, m.lines, m.line, m.doc, m.item) for m in fast] == \
+           [(m.obj, m.lines, m.line, m.doc, m.item) for m in slow]
+    assert fast[0].obj["data"] == {"n": 3, "s": "3", "t": "line 3\n"}
+
+
+def test_syntax_errors_keep_pyyaml_wording_with_libyaml():
+    from k8slab.manifest import loader
+
+    assert loader._FAST_LOADER is not None, "PyYAML without libyaml: apply parses 5-10x slower"
+    with pytest.raises(ManifestError) as exc:
+        load_text(CM.format("a") + "---\nmetadata:\n  name: a\n   bad: 1\n")
+    assert str(exc.value).startswith("YAML syntax error in document 2 (cell, line 8")
+    assert "mapping values are not allowed here" in str(exc.value)

@@ -131,9 +131,23 @@ def load_text(text: str, *, source: str = "cell", variables: Mapping | None = No
         >>> [m.name for m in load_text("kind: Pod\\napiVersion: v1\\nmetadata: {name: a}")]
         ['a']
     """
+    if _FAST_LOADER is not None:
+        try:
+            return _load(text, source, variables, _FAST_LOADER)
+        except yaml.YAMLError:
+            pass  # read it again with PyYAML's own parser, whose messages the errors below are made of
+    return _load(text, source, variables, yaml.SafeLoader)
+
+
+# libyaml's parser, when PyYAML was built with it: 50 objects parse in ~5 ms instead of ~80 ms
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _load(text: str, source: str, variables: Mapping | None, loader_class) -> list[Manifest]:
     protected, placeholders = template.protect(text)
-    loader = yaml.SafeLoader(protected)
+    loader = loader_class(protected)
     renderer = template.Renderer(text, placeholders, variables, source, loader) if placeholders else None
+    fast = loader_class is _FAST_LOADER
     out: list[Manifest] = []
     doc = 0
     try:
@@ -144,6 +158,8 @@ def load_text(text: str, *, source: str = "cell", variables: Mapping | None = No
                     break
                 node = loader.get_node()
             except yaml.MarkedYAMLError as exc:
+                if fast:
+                    raise
                 raise _syntax_error(exc, text, source, doc) from None
             if node is None:
                 continue
@@ -152,6 +168,8 @@ def load_text(text: str, *, source: str = "cell", variables: Mapping | None = No
             try:
                 data = loader.construct_document(node)
             except yaml.MarkedYAMLError as exc:
+                if fast:
+                    raise
                 raise _syntax_error(exc, text, source, doc) from None
             if data is None:
                 continue

@@ -139,14 +139,15 @@ class Renderer:
 
     def _scalar(self, node: yaml.ScalarNode) -> yaml.Node:
         whole = _TOKEN.fullmatch(node.value)
-        if whole and node.style is None:
+        # a plain scalar's style is None from PyYAML's parser, "" from libyaml's
+        if whole and not node.style:
             value = self._value(whole)
             new = self._typed_node(value, whole)
             _mark(new, node.start_mark, node.end_mark)
             return new
         text = _TOKEN.sub(lambda m: self._text(self._value(m), m), node.value)
         tag = node.tag
-        if node.style is None:  # a plain scalar: type the result as YAML would (8{{ x }} -> int)
+        if not node.style:  # a plain scalar: type the result as YAML would (8{{ x }} -> int)
             tag = self.resolver.resolve(yaml.ScalarNode, text, (True, False))
         return yaml.ScalarNode(tag, text, node.start_mark, node.end_mark, style=node.style)
 

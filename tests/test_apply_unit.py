@@ -217,3 +217,36 @@ def test_check_status_keys_wait_for_the_controller_to_see_the_spec():
 def test_check_type_of_a_secret_and_a_service():
     assert CheckCondition("type=Opaque").holds({"kind": "Secret", "type": "Opaque"})
     assert CheckCondition("type=NodePort").holds({"kind": "Service", "spec": {"type": "NodePort"}})
+
+
+def _stored(rv="7", status=None, managed=None, **data):
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "resourceVersion": rv,
+                         "managedFields": managed or [{"manager": "k8slab", "operation": "Apply"}]},
+            "data": data, **({"status": status} if status is not None else {})}
+
+
+def test_a_dry_run_without_resource_version_creates():
+    from k8slab.api import apply_live
+
+    assert apply_live.would_create({"metadata": {"name": "c", "uid": "u"}})
+    assert not apply_live.would_create(_stored())
+
+
+def test_noop_only_when_nothing_but_the_status_moved():
+    from k8slab.api import apply_live
+
+    assert apply_live.is_noop(_stored(a="1"), _stored(a="1"))
+    assert not apply_live.is_noop(None, _stored(a="1"))
+    assert not apply_live.is_noop(_stored(a="1"), _stored(a="2"))
+    # a controller wrote the status after the dry run: the apply still changes nothing
+    status_mgr = {"manager": "kcm", "operation": "Update", "subresource": "status"}
+    newer = _stored("9", {"ready": 1}, [{"manager": "k8slab", "operation": "Apply"}, status_mgr], a="1")
+    assert apply_live.is_noop(newer, _stored(a="1"))
+    # the apply would take ownership of fields: not a no-op, even with equal values
+    other = _stored(managed=[{"manager": "someone", "operation": "Update"}], a="1")
+    assert not apply_live.is_noop(other, _stored(a="1"))
+    # someone else changed metadata meanwhile: apply for real
+    labelled = _stored("9", a="1")
+    labelled["metadata"]["labels"] = {"x": "y"}
+    assert not apply_live.is_noop(labelled, _stored(a="1"))

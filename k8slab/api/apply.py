@@ -1,7 +1,8 @@
 """``k8slab.apply``: server-side apply of YAML documents, all or nothing.
 
 Every object is first sent as a server dry run (``dryRun=All``); if any fails,
-nothing is applied and every failure is reported together. Namespaces and
+nothing is applied and every failure is reported together. Only objects the dry
+run would change are then applied (see :mod:`k8slab.api.apply_live`). Namespaces and
 CustomResourceDefinitions declared in the same apply go first, and objects that
 need them are checked once they exist (if that check fails, the Namespaces and
 CRDs this apply created are deleted again).
@@ -14,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from k8slab.api import apply_live as _live
 from k8slab.api import diff as _diff
 from k8slab.api.targets import Lines, label, session
 from k8slab.api.apply_errors import explain, missing_namespace, raise_failures, strip_prefix
@@ -25,7 +27,8 @@ APPLY_PATCH = "application/apply-patch+yaml"
 DEFAULT_WAIT = 120.0
 _FIRST = ("Namespace", "CustomResourceDefinition")
 # Requests of one apply run concurrently: the server is the bottleneck, and the session's
-# connection pool holds 10 connections. Dependencies are handled by _FIRST and the dry run.
+# connection pool keeps 16 connections (client.http.POOL_SIZE). Dependencies are handled by
+# _FIRST and the dry run.
 _WORKERS = 8
 
 
@@ -150,8 +153,10 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     plans = [_plan(sess, m, namespace, crds) for m in manifests]
     _check_duplicates(plans)
     declared_ns = {p.m.name for p in plans if p.m.kind == "Namespace" and not p.error}
-    _concurrently(lambda p: _dry_run(sess, p, force_conflicts, declared_ns),
-                  [p for p in plans if not p.error and not p.deferred])
+    checked = [p for p in plans if not p.error and not p.deferred]
+    _concurrently(lambda p: _dry_run(sess, p, force_conflicts, declared_ns), checked)
+    raise_failures([p for p in plans if p.error], len(plans), applied=[])
+    _read_live(sess, [p for p in checked if not p.deferred])
     raise_failures([p for p in plans if p.error], len(plans), applied=[])
 
     if dry_run or diff:
@@ -282,16 +287,13 @@ def _send(sess, p: _Plan, *, dry: bool, force: bool) -> dict:
                         content_type=APPLY_PATCH)
 
 
-def _get_live(sess, p: _Plan) -> dict | None:
-    try:
-        return sess.request("GET", sess.path(p.info, p.namespace, p.m.name))
-    except NotFoundError:
-        return None
+def _read_live(sess, plans: list[_Plan]) -> None:
+    """Set ``p.live`` from the dry runs' answers and a few reads (LIST per type where it pays)."""
+    _concurrently(lambda task: task(), _live.tasks(sess, plans))
 
 
 def _dry_run(sess, p: _Plan, force: bool, declared_ns: set[str]) -> None:
     try:
-        p.live = _get_live(sess, p)
         p.answer = _send(sess, p, dry=True, force=force)
     except ApiError as exc:
         missing = missing_namespace(exc)
@@ -329,12 +331,15 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
                 _recheck_kind(sess, p)
             if not p.error:
                 _dry_run(sess, p, force, set())
+        _read_live(sess, [p for p in deferred if not p.error])
         failed = [p for p in deferred if p.error]
         if failed:
             _rollback(sess, created_first)
             raise_failures(failed, len(plans), applied=[],
                             note="The Namespaces/CRDs this apply created were deleted again.")
     def attempt(p: _Plan):
+        if _live.is_noop(p.live, p.answer):  # the server would not write it either
+            return p.live, None
         try:
             return _send(sess, p, dry=False, force=force), None
         except ApiError as exc:
@@ -360,6 +365,8 @@ def _applied(p: _Plan, answer: dict) -> AppliedObject:
 
 
 def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> AppliedObject:
+    if _live.is_noop(p.live, p.answer):
+        return _applied(p, p.live)
     try:
         answer = _send(sess, p, dry=False, force=force)
     except ApiError as exc:  # the dry run passed, so something changed meanwhile

@@ -17,6 +17,7 @@ from .kubeconfig import ContextChoice
 DEFAULT_TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
 JSON = "application/json"
 USER_AGENT = "k8slab/0.1"
+POOL_SIZE = 16  # kept-alive connections; at least the threads that share the client
 
 
 def build_client(choice: ContextChoice):
@@ -34,6 +35,8 @@ def build_client(choice: ContextChoice):
     # Fail fast on a dead server; retry a reused keep-alive connection the server closed.
     cfg.retries = urllib3.Retry(total=2, connect=1, read=1, status=0, redirect=0,
                                 backoff_factor=0.05, raise_on_status=False)
+    # cpu_count * 5 by default: on one core fewer than apply's worker threads (connections dropped)
+    cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize or 0, POOL_SIZE)
     api = kclient.ApiClient(cfg)
     api.user_agent = USER_AGENT
     return api

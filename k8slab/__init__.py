@@ -16,6 +16,7 @@ _LAZY = {
     "get": "k8slab.api.get",
     "apply": "k8slab.api.apply",
     "delete": "k8slab.api.delete",
+    "create": "k8slab.api.create",
     "describe": "k8slab.api.describe",
     "logs": "k8slab.api.logs",
     "exec": "k8slab.api.exec",

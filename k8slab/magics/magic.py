@@ -48,7 +48,7 @@ class K8sMagics(Magics):
         ``{var}``/``$var`` are not expanded (YAML needs them); ``apply`` offers
         ``{{ name }}`` substitution from the notebook's variables instead.
 
-        Verbs: apply, get, describe, delete, events, logs, exec, scale, rollout, wait,
+        Verbs: apply, create, get, describe, delete, events, logs, exec, scale, rollout, wait,
         check, explain, api-resources, tree, use, help. ``%k8s help VERB`` shows
         a verb's flags.
 

@@ -8,6 +8,7 @@ from IPython.core.error import UsageError
 
 VERBS: dict[str, str] = {
     "apply": "create or update objects from the cell's YAML, or from files (server-side apply)",
+    "create": "create one object from flags: job --from=cronjob/X, deployment, configmap, secret, namespace",
     "get": "list objects as a table (a DataFrame), or print them (-o yaml|json|name|jsonpath|custom-columns)",
     "describe": "a compact summary of one object: status, conditions, containers, recent events",
     "delete": "delete objects by TYPE/NAME, label or manifest",

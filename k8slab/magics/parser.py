@@ -23,11 +23,15 @@ class CmdParser(argparse.ArgumentParser):
         super().__init__(prog=f"%k8s {verb}", description=description, epilog=epilog,
                          formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
                          **kwargs)
+        self._escaped_usage: str | None = None
 
     def parse_args(self, args=None, namespace=None):
         """Flags may sit between positionals, as in kubectl (``get pods -n x web``)."""
-        # argparse re-formats a saved usage with %, which "%k8s" would break: save it escaped.
-        self.usage = self.format_usage()[len("usage: "):].replace("%", "%%")
+        # argparse re-formats a saved usage with %, which "%k8s" would break: save it escaped
+        # (formatted once: it cost more than the parsing itself on every %k8s line)
+        if self._escaped_usage is None:
+            self._escaped_usage = self.format_usage()[len("usage: "):].replace("%", "%%")
+        self.usage = self._escaped_usage
         try:
             return self.parse_intermixed_args(args, namespace)
         except TypeError:  # a parser feature intermixing does not support (e.g. REMAINDER)

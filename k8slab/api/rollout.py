@@ -67,15 +67,17 @@ def _patch(t: Target, body: dict, content_type: str = "application/merge-patch+j
 
 
 def _status(t: Target, *, timeout, watch, progress, **_) -> Lines:
-    obj = t.get()
+    obj = t.get()  # a missing object is an error at once, as with kubectl
     obj.setdefault("kind", t.info.kind)
-    st = readiness.status(obj)
-    if st.ready or not watch:
-        return Lines([st.message], [obj])
+    if not watch:
+        return Lines([readiness.status(obj).message], [obj])
     from k8slab.api.watching import parse_duration, wait_ready
 
+    # always through the progress line, even when the rollout is already complete: a cell's
+    # output must not depend on whether it had to wait
     seconds = parse_duration(timeout) if timeout is not None else 300.0
-    (obj,) = wait_ready([(t.info, t.namespace, t.name)], timeout=seconds, progress=progress)
+    (obj,) = wait_ready([(t.info, t.namespace, t.name)], timeout=seconds, progress=progress,
+                        done=f"✓ {t.label}: rollout complete")
     return Lines([readiness.status(obj).message], [obj])
 
 

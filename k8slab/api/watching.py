@@ -37,46 +37,72 @@ def parse_duration(value: str | float | int) -> float:
 
 
 class LineProgress:
-    """One output line that updates in place with ``\\r``.
+    """One progress line that updates in place and ends with its final text on a line of its own.
 
-    In IPython it goes to stdout: JupyterLab shows only the text after the last
-    ``\\r``, and nbval compares only that, so a stored notebook checks cleanly
-    against a new run (a display updated by ``display_id`` does not: nbval sees its
-    first state). Outside IPython it goes to stderr. Only a terminal gets padding
-    (a notebook's stored text must not depend on the previous line's length).
+    Three outputs, chosen on the first write:
+
+    * **A notebook** (an IPython kernel: stdout is no terminal). Each new state goes to
+      stdout as ``"\\b" * len(previous) + "\\r" + text``. nbclient stores the stream as
+      sent; nbval 0.11 (``coalesce_streams``) and nbclient's own coalescing delete
+      everything before the last ``\\r`` of a line, so what nbval compares is the final
+      text alone. JupyterLab's stream model treats ``\\r`` as "cursor to line start"
+      and *overwrites* (a shorter text would leave the tail of a longer one), but
+      deletes a character on ``\\b`` at the end of the line: the backspaces erase the
+      previous state first, so JupyterLab shows, and saves, only the final text too.
+      (nbval's own ``\\b`` handling never runs: its loop starts with equal lengths.)
+    * **A terminal**: ``"\\r" + text`` padded with spaces over the previous state.
+    * **Anything else** (a log file, CI): one line per state, as ``kubectl rollout status``.
+
+    Outside IPython the line goes to stderr (stdout stays the command's result).
     """
 
-    def __init__(self):
+    def __init__(self, stream=None, mode: str | None = None):
         self._last = ""
-        self._width = 0
-        self._stream = None
+        self._stream = stream
+        self._mode = mode
 
     def _out(self):
         if self._stream is None:
-            try:
-                from IPython import get_ipython
-
-                self._stream = sys.stdout if get_ipython() is not None else sys.stderr
-            except ImportError:
-                self._stream = sys.stderr
+            self._stream = sys.stdout if _in_ipython() else sys.stderr
+        if self._mode is None:
+            if getattr(self._stream, "isatty", lambda: False)():
+                self._mode = "terminal"
+            else:
+                self._mode = "notebook" if self._stream is sys.stdout and _in_ipython() else "log"
         return self._stream
 
     def __call__(self, text: str) -> None:
+        text = " ".join(str(text).splitlines())
         if text == self._last:
             return
-        self._last = text
         out = self._out()
-        tty = getattr(out, "isatty", lambda: False)()
-        pad = " " * max(0, self._width - len(text)) if tty else ""
-        self._width = len(text)
-        out.write("\r" + text + pad)
+        if self._mode == "notebook":
+            # JupyterLab counts UTF-16 code units: one \b per unit
+            out.write("\b" * _units(self._last) + "\r" + text)
+        elif self._mode == "terminal":
+            out.write("\r" + text + " " * max(0, len(self._last) - len(text)))
+        else:
+            out.write(text + "\n")
+        self._last = text
         out.flush()
 
     def finish(self) -> None:
         """End the line (only if something was written)."""
-        if self._stream is not None:
+        if self._last and self._mode != "log":
             self._stream.write("\n")
             self._stream.flush()
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
 
 
 def _default_progress() -> Callable[[str], None]:
@@ -155,8 +181,9 @@ def wait_ready(objects: Sequence[tuple], *, timeout: float, progress: Callable[[
         objects: ``(ResourceInfo, namespace, name)`` triples.
         timeout: Seconds for all of them together.
         progress: ``callable(text)`` for a one-line progress display (default: one updating line).
-        done: Text the progress line ends with (default: which objects are ready); never
-            empty, so that a notebook keeps a deterministic last line.
+        done: Text the progress line ends with (default: which objects are ready). Never
+            empty: it is the line a notebook keeps (and nbval compares), so it must not
+            depend on timing.
 
     Raises:
         WaitTimeoutError: Not all were ready in time, or one failed (a Job, a rollout past its

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from k8slab.api import diff
@@ -250,3 +252,19 @@ def test_noop_only_when_nothing_but_the_status_moved():
     labelled = _stored("9", a="1")
     labelled["metadata"]["labels"] = {"x": "y"}
     assert not apply_live.is_noop(labelled, _stored(a="1"))
+
+
+def test_clean_leaves_the_object_alone():
+    obj = {"kind": "Deployment", "status": {"ready": 1},
+           "metadata": {"name": "w", "resourceVersion": "3", "managedFields": [{"manager": "k8slab"}],
+                        "annotations": {"deployment.kubernetes.io/revision": "1", "team": "a"}},
+           "spec": {"replicas": 2}}
+    before = copy.deepcopy(obj)
+    out = diff.clean(obj)
+    assert out == {"kind": "Deployment", "metadata": {"name": "w", "annotations": {"team": "a"}},
+                   "spec": {"replicas": 2}}
+    assert obj == before
+    obj["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "1"}
+    assert "annotations" not in diff.clean(obj)["metadata"]
+    obj["metadata"]["annotations"] = None
+    assert "annotations" not in diff.clean(obj)["metadata"]

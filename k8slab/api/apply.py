@@ -360,7 +360,12 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
 
 def _applied(p: _Plan, answer: dict) -> AppliedObject:
     # not resourceVersions: controllers bump them with status updates between our GET and PATCH
-    action = "created" if p.live is None else ("configured" if _diff.changed(p.live, answer) else "unchanged")
+    if p.live is None:
+        action = "created"
+    elif answer is p.live or not _diff.changed(p.live, answer):
+        action = "unchanged"
+    else:
+        action = "configured"
     return AppliedObject(p.label, action, p.namespace, answer, manifest=p.m)
 
 

@@ -1,4 +1,4 @@
-"""Headless (nbclient, as nbval runs it): each widget leaves a final, stable text/plain result,
+"""Headless (nbclient, as nbval runs it): each widget shows a stable label, then its final text result,
 the magic hooks work, and no traceback or stderr output reaches the cells."""
 
 from __future__ import annotations
@@ -50,15 +50,20 @@ def test_headless_text_results_and_magic_hooks(namespace, cluster, tmp_path):
             assert not (o["output_type"] == "stream" and o["name"] == "stderr"), o["text"]
     widget = "application/vnd.jupyter.widget-view+json"
     assert any(widget in o.get("data", {}) for o in cells[1].outputs)
-    assert _texts(cells[1]) == ["deployment/web scaled: 2 desired, 2 ready"]
-    assert _texts(cells[2]) == ["deployment/web scaled: 3 desired, 3 ready"]
-    assert _texts(cells[3]) == ["deployment/web rolled out: revision 2, 3/3 updated, 3 ready, 3 available"]
-    assert _texts(cells[4]) == ["deployment/web rolled out: revision 2, 3/3 updated, 3 ready, 3 available"]
-    table = _texts(cells[5])[0]
+    # first the view with a stable label, then the final summary as its own output (never an update)
+    assert _texts(cells[1]) == ["ScaleWidget(deployment/web)", "deployment/web scaled: 2 desired, 2 ready"]
+    assert _texts(cells[2]) == ["ScaleWidget(deployment/web)", "deployment/web scaled: 3 desired, 3 ready"]
+    rolled = "deployment/web rolled out: revision 2, 3/3 updated, 3 ready, 3 available"
+    assert _texts(cells[3]) == ["RolloutWatcher(deployment/web)", rolled]
+    assert _texts(cells[4]) == ["RolloutWatcher(deployment/web)", rolled]
+    assert all(o["output_type"] == "display_data" for c in cells[1:9] for o in c.outputs), "no execute_result"
+    assert _texts(cells[5])[0] == "WatchTable(configmaps)"
+    table = _texts(cells[5])[1]
     assert table.splitlines()[0].split() == ["NAME", "DATA", "AGE"] and "kube-root-ca.crt" in table
-    one = _texts(cells[6])[0].splitlines()
+    one = _texts(cells[6])[1].splitlines()
     assert one[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"] and len(one) == 2
     assert one[1].split()[:4] == ["web", "3/3", "3", "3"]
-    assert _texts(cells[7]) == [f"deployment/nope not found in namespace {namespace}."]
-    assert _texts(cells[8])[0].startswith("configmap/x: rollout works on deployments, statefulsets, daemonsets")
+    assert _texts(cells[7]) == ["ScaleWidget(deployment/nope)", f"deployment/nope not found in namespace {namespace}."]
+    assert _texts(cells[8])[0] == "RolloutWatcher(configmap/x)"
+    assert _texts(cells[8])[1].startswith("configmap/x: rollout works on deployments, statefulsets, daemonsets")
     assert cells[9].outputs[-1]["text"].strip() == "[]"

@@ -1,9 +1,10 @@
 """Live widgets: scale with a slider, watch a rollout, watch a table.
 
 Each widget is an ``ipywidgets.VBox`` that only renders a ``traitlets`` model
-(``.model``) fed by :mod:`k8slab.api.watch`. Shown in a cell, a widget also
-leaves a stable ``text/plain`` result that is final when the cell ends (the
-cell waits, with a timeout, for the model to settle), so nbval can check it.
+(``.model``) fed by :mod:`k8slab.api.watch`. Shown in a cell, a widget's display
+carries a stable ``text/plain`` (``ScaleWidget(deployment/web)``); the cell waits,
+with a timeout, for the model to settle and then shows the final summary as a
+second output, so a stored notebook is what nbval sees (see :mod:`.display`).
 
 Example:
     >>> from k8slab.widgets import ScaleWidget, RolloutWatcher

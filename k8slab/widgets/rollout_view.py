@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as W
 
-from .display import show_and_wait
+from .display import label, show_and_wait
 from .rollout_model import RolloutModel
 
 STATE_COLOURS = {"waiting": "#777", "progressing": "#1565c0", "complete": "#2e7d32", "failed": "#c62828"}
@@ -94,8 +94,11 @@ class RolloutWatcher(W.VBox):
 
     def _bundle(self) -> tuple[dict, dict]:
         data = dict(super()._repr_mimebundle_() or {})
-        data["text/plain"] = self.model.summary()
+        data["text/plain"] = label(self, self.model.target)
         return data, {}
+
+    def _summary(self) -> str:
+        return self.model.summary()
 
     def _repr_mimebundle_(self, **kwargs):
         return self._bundle()

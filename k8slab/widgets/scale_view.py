@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as W
 
-from .display import show_and_wait
+from .display import label, show_and_wait
 from .scale_model import ScaleModel
 from .target import POD_COLOURS
 
@@ -110,8 +110,11 @@ class ScaleWidget(W.VBox):
         else:
             md = {}
         data = dict(data)
-        data["text/plain"] = self.model.summary()
+        data["text/plain"] = label(self, self.model.target)
         return data, md
+
+    def _summary(self) -> str:
+        return self.model.summary()
 
     def _repr_mimebundle_(self, **kwargs):
         return self._bundle()

@@ -9,7 +9,7 @@ import ipywidgets as W
 
 from k8slab.api.table import render_html
 
-from .display import show_and_wait
+from .display import label, show_and_wait
 from .table_model import TableModel
 
 DEFAULT_TIMEOUT = 30.0
@@ -60,8 +60,11 @@ class WatchTable(W.VBox):
 
     def _bundle(self) -> tuple[dict, dict]:
         data = dict(super()._repr_mimebundle_() or {})
-        data["text/plain"] = self.model.text()
+        data["text/plain"] = label(self, self.model.resource)
         return data, {}
+
+    def _summary(self) -> str:
+        return self.model.text()
 
     def _repr_mimebundle_(self, **kwargs):
         return self._bundle()

@@ -35,11 +35,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+WAITED = ("%%k8s apply --wait=60s\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: waited}\nspec:\n"
+          "  replicas: 2\n  selector: {matchLabels: {app: waited}}\n  template:\n    metadata: {labels: {app: waited}}\n"
+          "    spec: {containers: [{name: app, image: nginx:1.27}]}\n")
+
+
 def _notebook(namespace: str) -> dict:
     cells = [
         "%load_ext k8slab\n%k8s use --namespace " + namespace,
         "%k8s scale deploy/web --widget",
         "%k8s rollout watch deploy/web --timeout 60s",
+        WAITED,
     ]
     return {"nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -92,11 +98,22 @@ def _deployment(replicas=1, image="nginx:1.27"):
                                   "spec": {"containers": [{"name": "app", "image": image}]}}}}
 
 
+def _saved_outputs(path: Path, cell: int, timeout: float = 30) -> list[dict]:
+    """The outputs of ``cell`` once JupyterLab has saved the notebook with them."""
+    deadline = time.monotonic() + timeout
+    while True:  # the save is asynchronous; the file on disk is the only signal
+        outputs = json.loads(path.read_text())["cells"][cell]["outputs"]
+        if outputs or time.monotonic() > deadline:
+            return outputs
+        time.sleep(0.2)
+
+
 def _wait_replicas(apps, namespace, n, timeout=60):
     from kube_wait import wait_for
 
-    wait_for(apps.list_namespaced_deployment, lambda items: bool(items) and items[0].spec.replicas == n
-             and (items[0].status.ready_replicas or 0) == n, timeout=timeout, namespace=namespace)
+    wait_for(apps.list_namespaced_deployment, lambda items: any(
+        d.metadata.name == "web" and d.spec.replicas == n and (d.status.ready_replicas or 0) == n for d in items),
+        timeout=timeout, namespace=namespace)
 
 
 def test_lab_scale_slider_and_rollout_watcher(lab, namespace, cluster):
@@ -125,6 +142,23 @@ def test_lab_scale_slider_and_rollout_watcher(lab, namespace, cluster):
             page.wait_for_selector(".k8slab-scale .k8slab-chip[data-state='Ready']", timeout=T)
             page.wait_for_selector(".k8slab-rollout [data-state='complete'][data-revision='1']", timeout=T)
             page.screenshot(path=str(ARTIFACTS / "01-widgets-shown.png"), full_page=True)
+
+            # each widget cell: the live view, then its final summary as a separate output
+            texts = "() => [...document.querySelectorAll('.jp-RenderedText')].map(e => e.innerText.trim())"
+            for summary in ("deployment/web scaled: 1 desired, 1 ready",
+                            "deployment/web rolled out: revision 1, 1/1 updated, 1 ready, 1 available"):
+                page.wait_for_function(f"() => ({texts})().includes({json.dumps(summary)})", timeout=T)
+            # apply --wait: the progress line was rewritten in place and shows only its final text
+            # (a longer "Waiting for ..." state came first; \r alone would leave its tail visible)
+            stdout = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stdout']")
+            page.wait_for_function("() => [...document.querySelectorAll(\".jp-RenderedText[data-mime-type="
+                                   "'application/vnd.jupyter.stdout']\")].some(e => e.innerText.includes('✓'))",
+                                   timeout=T)
+            assert stdout.last.inner_text().strip() == "✓ the object is ready"
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            saved = _saved_outputs(lab["root"] / "widgets.ipynb", 3)
+            streams = ["".join(o["text"]) for o in saved if o["output_type"] == "stream"]
+            assert streams == ["✓ the object is ready\n"]  # JupyterLab saves the final line only
 
             # move the slider: focus its handle and step it right twice (1 -> 3)
             handle = page.locator(".k8slab-scale-slider .noUi-handle").first

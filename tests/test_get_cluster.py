@@ -175,3 +175,27 @@ def test_raw_and_ignore_not_found(ip, web):
     df = k8s(ip, f"get deploy web nope -n {web} --ignore-not-found")
     assert list(df.NAME) == ["web"]
     assert str(k8s(ip, f"get deploy nope -n {web} --ignore-not-found -o yaml")) == ""
+
+
+def test_rows_carry_only_what_the_table_shows(ip, web, monkeypatch):
+    # a plain table needs the server's cells only; metadata is asked for when rows show labels
+    # or namespaces, whole objects for --sort-by
+    sess = S.current()
+    asked: list[str | None] = []
+    real = sess.request
+
+    def request(method, path, **kw):
+        asked.append((kw.get("query") or {}).get("includeObject"))
+        return real(method, path, **kw)
+
+    monkeypatch.setattr(sess, "request", request)
+    plain = k8s(ip, f"get pods -n {web}")
+    assert asked == ["None"] and plain.objects is None
+    assert all(a and a[-1] in "smhdy" for a in plain.AGE), list(plain.AGE)
+    asked.clear()
+    labelled = k8s(ip, f"get pods -n {web} -L app")
+    assert asked == ["Metadata"] and list(labelled.APP) == ["web", "web"]
+    assert [o["metadata"]["name"] for o in labelled.objects] == list(labelled.NAME)
+    asked.clear()
+    k8s(ip, f"get pods -n {web} --sort-by=.metadata.name")
+    assert asked == ["Object"]

@@ -20,10 +20,15 @@ def get_each(s, info, namespace, names, query, accept, ignore_not_found):
     return out
 
 
-def fetch_table(s, info, namespace, names, query, *, full_objects: bool, ignore_not_found: bool = False):
-    """Table pages: one per named object, or the list in pages of :data:`CHUNK_SIZE`."""
+def fetch_table(s, info, namespace, names, query, *, full_objects: bool, metadata: bool = True,
+                ignore_not_found: bool = False):
+    """Table pages: one per named object, or the list in pages of :data:`CHUNK_SIZE`.
+
+    Each row carries its whole object (``full_objects``), its metadata, or nothing
+    (``metadata=False``: the cells alone; managedFields made most of a pod list's bytes).
+    """
     q = dict(query)
-    q["includeObject"] = "Object" if full_objects else "Metadata"
+    q["includeObject"] = "Object" if full_objects else "Metadata" if metadata else "None"
     pages = []
     if names:
         pages = get_each(s, info, namespace, names, {"includeObject": q["includeObject"]}, TABLE_ACCEPT,

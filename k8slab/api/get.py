@@ -86,6 +86,11 @@ def _labels_text(meta: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
 
 
+def _needs_metadata(all_namespaces: bool, show_labels: bool, label_columns) -> bool:
+    """Whether the table shows more than the server's cells: the namespace or labels of each row."""
+    return bool(all_namespaces or show_labels or label_columns)
+
+
 def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message, label_columns=()) -> K8sTable:
     first = pages[0] if pages else {}
     defs = first.get("columnDefinitions") or []
@@ -117,7 +122,7 @@ def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message, 
     columns += [k.rsplit("/", 1)[-1].upper() for k in label_columns]  # kubectl: the key's last segment
     if show_labels:
         columns.append("LABELS")
-    return make_table(columns, rows, empty_message=empty_message, objects=objects)
+    return make_table(columns, rows, empty_message=empty_message, objects=objects if any(objects) else None)
 
 
 def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bool = False,
@@ -181,6 +186,7 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
 
     if fmt in (None, "wide"):
         pages = fetch_table(s, info, ns, obj_names, query, full_objects=bool(sort_by),
+                             metadata=_needs_metadata(all_namespaces, show_labels, label_columns),
                              ignore_not_found=ignore_not_found)
         return _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
                       show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
@@ -233,7 +239,8 @@ def _get_many(s, infos, *, namespace, all_namespaces, selector, field_selector, 
         tables = []
         for info in infos:
             ns = ns_default if info.namespaced and not all_namespaces else None
-            pages = fetch_table(s, info, ns, [], query, full_objects=bool(sort_by))
+            pages = fetch_table(s, info, ns, [], query, full_objects=bool(sort_by),
+                                metadata=_needs_metadata(all_namespaces, show_labels, label_columns))
             t = _table(pages, wide=fmt == "wide", all_namespaces=all_namespaces and info.namespaced,
                        show_labels=show_labels, sort_by=sort_by, empty_message=empty_msg,
                        label_columns=label_columns)

@@ -136,7 +136,8 @@ class K8sTable(pd.DataFrame):
 
     Attributes:
         empty_message: shown instead of an empty table (kubectl's "No resources found…").
-        objects: the API objects (or their metadata) behind each row, when kept.
+        objects: the API objects (or their metadata) behind each row, when kept (``get``
+            keeps metadata with -A or labels shown, whole objects with ``sort_by``; else None).
     """
 
     _metadata = ["empty_message", "objects"]

@@ -75,3 +75,15 @@ def test_max_rows_is_read_at_display_time(monkeypatch):
     df = T.make_table(["NAME"], [[f"p{i}"] for i in range(10)])
     monkeypatch.setattr(T, "MAX_ROWS", 4)
     assert df.to_text().splitlines()[-1] == "… 6 more rows" and "… 6 more rows" in df._repr_html_()
+
+
+def test_display_gives_text_and_html_only():
+    from IPython.core.formatters import DisplayFormatter
+
+    t = T.make_table(["NAME", "STATUS"], [["a", "Running"], ["b", None]])
+    data, _ = DisplayFormatter().format(t)
+    assert set(data) == {"text/plain", "text/html"}
+    assert data["text/plain"] == t.to_text() and data["text/html"] == t._repr_html_()
+    empty = T.make_table(["NAME"], [], empty_message="No resources found in x namespace.")
+    data, _ = DisplayFormatter().format(empty)
+    assert data["text/plain"] == "No resources found in x namespace."

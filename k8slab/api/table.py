@@ -183,6 +183,13 @@ class K8sTable(pd.DataFrame):
     def _repr_latex_(self):  # keep nbconvert/LaTeX from showing a different form
         return None
 
+    # IPython asks every displayed object for a dozen forms (and a canary that no object has);
+    # on a DataFrame each missing one went through pandas' __getattr__, a column lookup: half
+    # of the table's display time. Having none of them, said plainly, costs nothing.
+    _repr_markdown_ = _repr_svg_ = _repr_png_ = _repr_jpeg_ = _repr_pdf_ = None
+    _repr_json_ = _repr_javascript_ = _repr_mimebundle_ = _ipython_display_ = None
+    _ipython_canary_method_should_not_exist_ = None
+
 
 def make_table(columns: list[str], rows: list[list], *, empty_message: str | None = None,
                objects: list | None = None) -> K8sTable:

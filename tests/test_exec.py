@@ -94,8 +94,7 @@ def test_needs_containers_skips_with_a_reason(ip, cluster):
     ip.user_ns.pop("ran", None)
     with capture_output() as out:
         ip.run_cell_magic("k8s_needs", "containers", "ran = True\nprint('body ran')\n")
-    assert out.stdout == ("⏭ skipped: this step needs a cluster that runs containers (kind); "
-                          "this one simulates its pods.\n")
+    assert out.stdout == "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on kind).\n"
     assert "ran" not in ip.user_ns
     for line, expected in {"": "name what the cell needs", "gpus": "unknown requirement 'gpus'"}.items():
         with pytest.raises(UsageError, match=expected):
@@ -103,12 +102,43 @@ def test_needs_containers_skips_with_a_reason(ip, cluster):
 
 
 def test_needs_runs_the_cell_where_the_requirement_holds(ip, monkeypatch):
-    """Where the check holds (kind), the body runs in the user namespace and its errors fail the cell."""
+    """Where the check holds (kind), the body runs in the user namespace and everything it shows
+    (prints, stderr, displays, its last value, %k8s results) comes out as one stdout text after
+    the marker line; an error fails the cell."""
     from k8slab.magics import needs
 
     monkeypatch.setitem(needs.NEEDS, "containers", ("builtins:object", "unused"))  # object() is truthy
+    body = ("import sys\nfrom IPython.display import display\nran_here = 6 * 7\nprint(ran_here)\n"
+            "print('to stderr', file=sys.stderr)\ndisplay('shown')\n%k8s help exec\nran_here + 1\n")
     with capture_output() as out:
-        ip.run_cell_magic("k8s_needs", "containers", "ran_here = 6 * 7\nprint(ran_here)\n")
-    assert out.stdout == "42\n" and ip.user_ns["ran_here"] == 42
-    with pytest.raises(UsageError, match=r"the step failed \(ZeroDivisionError: division by zero\)"):
-        ip.run_cell_magic("k8s_needs", "containers", "1 / 0\n")
+        ip.run_cell_magic("k8s_needs", "containers", body)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "▶ this step needs containers: it ran on this cluster."
+    assert lines[1] == "42" and lines[2].startswith("usage: %k8s exec POD|TYPE/NAME")  # stdout first
+    assert lines[-3:] == ["to stderr", "'shown'", "43"]  # then stderr, displays, the last value
+    assert out.stderr == "" and not out.outputs and ip.user_ns["ran_here"] == 42
+    with capture_output() as out, \
+            pytest.raises(UsageError, match=r"the step failed \(ZeroDivisionError: division by zero\)"):
+        ip.run_cell_magic("k8s_needs", "containers", "print('before')\n1 / 0\n")
+    assert out.stdout.splitlines()[1] == "before"
+
+
+def test_both_forms_sanitize_to_one_line():
+    """One stored notebook serves both engines: the skipped and the ran forms compare equal under
+    k8slab's nbval sanitizer, and other outputs are not touched by that rule."""
+    import re
+
+    from k8slab.nbval import sanitize_path
+
+    pairs = re.findall(r"^regex: (.*)$\n^replace: (.*)$", open(sanitize_path()).read(), re.M)
+
+    def sanitize(text):
+        for regex, repl in pairs:
+            text = re.sub(regex, repl, text)
+        return text
+
+    skipped = "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on kind).\n"
+    ran = "▶ this step needs containers: it ran on this cluster.\nnginx answered on localhost\nmyapp-5d8f9-x2x4z\n"
+    assert sanitize(skipped) == sanitize(ran) == \
+        "<a step that needs containers: it runs on kind, and is skipped where pods are simulated>"
+    assert sanitize("pod/web created\n▶ this step needs containers: x\n").startswith("pod/web created")

@@ -1,14 +1,25 @@
-"""``%%k8s_needs``: steps that only make sense on some clusters (e.g. real containers)."""
+"""``%%k8s_needs``: steps that only make sense on some clusters (e.g. real containers).
+
+A notebook is stored with one set of outputs and checked by nbval on both engines,
+so such a cell leaves output of one shape on both: a single stdout text that starts
+with a marker line. Skipped: the marker says why. Run: the marker, then everything
+the step showed (stdout, stderr, the text of its displays, its last value) as text.
+k8slab's nbval sanitizer folds both forms into one line; the step's own checks
+(``assert``, ``%k8s check``) are what verifies it on kind, and an error fails the cell.
+"""
 
 from __future__ import annotations
 
+import ast
+
 from ..errors import UsageError
 
-# requirement -> (check, what the skip line says is missing)
+# requirement -> (check, why a cluster without it skips the step)
 NEEDS = {
     "containers": ("k8slab.api.runtime:runs_containers",
-                   "a cluster that runs containers (kind); this one simulates its pods"),
+                   "this cluster simulates its pods (run it on kind)"),
 }
+_VALUE = "_k8s_needs_value"
 
 
 def _check(spec: str) -> bool:
@@ -27,11 +38,37 @@ def run_if_supported(line: str, cell: str, shell) -> None:
     unknown = [w for w in wanted if w not in NEEDS]
     if unknown:
         raise UsageError(f"%%k8s_needs: unknown requirement {unknown[0]!r}; known: {', '.join(NEEDS)}")
+    what = ", ".join(wanted)
     missing = [NEEDS[w][1] for w in wanted if not _check(NEEDS[w][0])]
     if missing:
-        print(f"⏭ skipped: this step needs {'; and '.join(missing)}.")
+        print(f"⏭ this step needs {what}: skipped, {'; '.join(missing)}.")
         return
-    result = shell.run_cell(cell, store_history=False)
-    error = result.error_before_exec or result.error_in_exec
+    text, error = _run_as_text(cell, shell)
+    print(f"▶ this step needs {what}: it ran on this cluster.\n{text}", end="" if text.endswith("\n") else "\n")
     if error is not None:  # its traceback is already shown: fail the cell with one line
         raise UsageError(f"%%k8s_needs: the step failed ({type(error).__name__}: {error}); see above.")
+
+
+def _run_as_text(cell: str, shell) -> tuple[str, BaseException | None]:
+    """Run ``cell``; return what it showed, as one text, and its error if any."""
+    from IPython.utils.capture import capture_output
+
+    code = shell.transform_cell(cell)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        tree = None  # run_cell reports it as the cell's error
+    if tree is not None and tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        tree.body[-1] = ast.copy_location(ast.Assign(targets=[ast.Name(_VALUE, ast.Store())], value=last.value),
+                                          last)
+        code = ast.unparse(ast.fix_missing_locations(tree))
+    shell.user_ns.pop(_VALUE, None)
+    with capture_output(stdout=True, stderr=True, display=True) as cap:
+        result = shell.run_cell(code, store_history=False, silent=True)
+    value = shell.user_ns.pop(_VALUE, None)
+    parts = [cap.stdout, cap.stderr]
+    parts += [o.data.get("text/plain", "") + "\n" for o in cap.outputs if o.data.get("text/plain")]
+    if value is not None:
+        parts.append(f"{value}\n")
+    return "".join(parts), result.error_before_exec or result.error_in_exec

@@ -39,6 +39,18 @@ class CmdParser(argparse.ArgumentParser):
         finally:
             self.usage = None
 
+    usage_line: str | None = None  # hand-written usage (e.g. "… -- COMMAND [ARG…]"), else argparse's
+
+    def format_usage(self) -> str:
+        return f"usage: {self.usage_line}\n" if self.usage_line else super().format_usage()
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if not self.usage_line or self.usage:
+            return text
+        rest = text.split("\n\n", 1)
+        return self.format_usage() + ("\n" + rest[1] if len(rest) > 1 else "")
+
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message}\n{self.format_usage().rstrip()}\n"
                          f"(more: %k8s help {self.prog.split()[-1]})")

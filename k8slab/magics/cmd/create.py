@@ -8,9 +8,8 @@ from ..parser import CmdParser, add_namespace_flags
 class CreateParser(CmdParser):
     """``create TYPE NAME [flags] [-- COMMAND…]``; ``secret`` takes a subtype (``generic``, ``tls``)."""
 
-    def format_usage(self) -> str:
-        return ("usage: %k8s create TYPE NAME [-n NS] [flags] [--dry-run=client|server] [-o yaml|json|name] "
-                "[-- COMMAND…]\n       TYPE: namespace, deployment, job, configmap, secret generic, secret tls\n")
+    usage_line = ("%k8s create TYPE NAME [-n NS] [flags] [--dry-run=client|server] [-o yaml|json|name] "
+                  "[-- COMMAND…]\n       TYPE: namespace, deployment, job, configmap, secret generic, secret tls")
 
     def parse_args(self, args=None, namespace=None):
         args = list(args or [])

@@ -8,8 +8,7 @@ from ..parser import CmdParser, add_namespace_flags, parse_duration
 class ExecParser(CmdParser):
     """kubectl's shape: ``exec POD [flags] -- COMMAND [ARGS…]``; everything after ``--`` is the command."""
 
-    def format_usage(self) -> str:
-        return "usage: %k8s exec POD|TYPE/NAME [-n NAMESPACE] [-c CONTAINER] [--timeout 60s] -- COMMAND [ARG…]\n"
+    usage_line = "%k8s exec POD|TYPE/NAME [-n NAMESPACE] [-c CONTAINER] [--timeout 60s] -- COMMAND [ARG…]"
 
     def parse_args(self, args=None, namespace=None):
         args = list(args or [])

@@ -171,3 +171,12 @@ def test_diff_and_dry_run_read_the_live_objects(namespace, sess):
     assert "--- /dev/null\n+++ merged/configmap/c4" in d.diff
     assert "configmap/c1" not in d.diff
     assert cms(namespace, sess)["c2"]["data"] == {"key": "b"}
+
+
+def test_workloads_are_sent_after_what_their_pods_use(namespace, sess, sent):
+    uses = DEPLOY.replace("        image: nginx:1.27\n",
+                          "        image: nginx:1.27\n        envFrom: [{configMapRef: {name: c1}}]\n")
+    res = k8slab.apply(uses + "---\n" + CM.format(name="c1", value="a"), namespace=namespace)
+    assert str(res) == "deployment.apps/web created\nconfigmap/c1 created"  # the YAML's order
+    real = [p.rsplit("/", 1)[-1] for m, p, q in sent if m == "PATCH" and not q.get("dryRun")]
+    assert real == ["c1", "web"]

@@ -26,6 +26,8 @@ FIELD_MANAGER = "k8slab"
 APPLY_PATCH = "application/apply-patch+yaml"
 DEFAULT_WAIT = 120.0
 _FIRST = ("Namespace", "CustomResourceDefinition")
+_WORKLOADS = frozenset({"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+                        "ReplicationController"})
 # Requests of one apply run concurrently: the server is the bottleneck, and the session's
 # connection pool keeps 16 connections (client.http.POOL_SIZE). Dependencies are handled by
 # _FIRST and the dry run.
@@ -345,7 +347,10 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
         except ApiError as exc:
             return None, exc
 
-    rest = [p for p in plans if id(p) not in done]
+    # Workloads go last: what their pods use (ConfigMaps, Secrets, ServiceAccounts) is sent
+    # first (no guarantee: requests overlap), and the controllers' work on new pods no longer
+    # competes with the rest of this apply for the API server. Results keep the YAML's order.
+    rest = sorted((p for p in plans if id(p) not in done), key=lambda p: p.m.kind in _WORKLOADS)
     failed = []
     for p, (answer, exc) in zip(rest, _concurrently(attempt, rest)):
         if exc is None:
@@ -354,6 +359,8 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
             p.error = explain(exc, p.m, p.info, p.namespace)
             failed.append(p)
     if failed:
+        order = {id(q): i for i, q in enumerate(plans)}
+        failed.sort(key=lambda q: order[id(q)])
         raise_failures(failed, len(plans), applied=[str(done[id(q)]) for q in plans if id(q) in done])
     return [done[id(p)] for p in plans]
 

@@ -1,17 +1,15 @@
 """``k8slab.exec``: run a command in a container, like ``kubectl exec POD -- CMD``.
 
-The exec subresource speaks a WebSocket channel protocol (stdin 0, stdout 1,
-stderr 2, status 3); the official client's ``WSClient`` does the framing, on a
-connection of its own (the session's REST pool is left alone, so widgets and
-watches running in other threads are not disturbed).
+The exec subresource speaks a WebSocket channel protocol (see
+:mod:`k8slab.client.channels`); the exit code comes on the status channel.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 from ..client import session as _session
+from ..client.channels import run_channels
 from ..errors import ApiError, ClusterError, UsageError
 from .logs import _pod_for
 from .output import TextResult
@@ -98,19 +96,17 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
         raise UsageError(f"pod {name} has no container {container!r}; its containers: {', '.join(containers)}")
     query = [("container", container or containers[0]), *(("command", a) for a in argv),
              ("stdout", "true"), ("stderr", "true")]
-    url = s.server.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + \
-        f"/api/v1/namespaces/{ns}/pods/{name}/exec?{urlencode(query)}"
-    ws = _connect(s, url, name, argv)
     try:
-        ws.run_forever(timeout=timeout)
-        if ws.is_open():
-            raise ClusterError(f"exec {' '.join(argv)} in pod {name} did not finish within {timeout:.0f}s")
-        out, err = ws.read_stdout() or "", ws.read_stderr() or ""
-        status = ws.read_channel(3) or ""
-    finally:
-        ws.close()
+        got = run_channels(s, f"/api/v1/namespaces/{ns}/pods/{name}/exec", query, timeout)
+    except ApiError as e:  # the upgrade was refused
+        if not runs_containers():
+            raise _runtime_error(argv, name) from None
+        raise ApiError(f"cannot exec in pod {name}: {e}", status=e.status) from None
+    except ClusterError as e:
+        raise ClusterError(f"exec {' '.join(argv)} in pod {name}: {e}") from None
+    out, err = got.stdout, got.stderr
     try:
-        code = _returncode(status)
+        code = _returncode(got.status)
     except ClusterError:
         if not runs_containers():
             raise _runtime_error(argv, name) from None
@@ -120,17 +116,3 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
         raise CommandFailed(f"{result}command terminated with exit code {code}", result)
     return result
 
-
-def _connect(s, url: str, pod: str, argv: list[str]):
-    from kubernetes.stream.ws_client import WSClient
-
-    cfg = s.api_client.configuration
-    token = cfg.api_key.get("BearerToken") or cfg.api_key.get("authorization")
-    headers = {"authorization": token} if token else {}
-    try:
-        return WSClient(cfg, url, headers, capture_all=False)
-    except Exception as e:  # the upgrade failed: the server's (or kubelet's) answer is in the text
-        text = str(e).splitlines()[0][:300]
-        if not runs_containers():
-            raise _runtime_error(argv, pod) from None
-        raise ApiError(f"cannot exec in pod {pod}: {text}", status=getattr(e, "status_code", None)) from None

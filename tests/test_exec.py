@@ -142,3 +142,13 @@ def test_both_forms_sanitize_to_one_line():
     assert sanitize(skipped) == sanitize(ran) == \
         "<a step that needs containers: it runs on kind, and is skipped where pods are simulated>"
     assert sanitize("pod/web created\n▶ this step needs containers: x\n").startswith("pod/web created")
+
+
+def test_needs_body_with_a_syntax_error_fails_on_every_engine(ip, cluster):
+    """A step that only runs on kind must not hide a typo on the local engine."""
+    pin_lab_context()
+    with pytest.raises(UsageError) as err:
+        ip.run_cell_magic("k8s_needs", "containers", "print('ok')\nlines = (%k8s logs web).splitlines()\n")
+    text = str(err.value)
+    assert "syntax error on line 2 of its body" in text and "lines = (%k8s logs web).splitlines()" in text
+    assert "after 'name ='" in text

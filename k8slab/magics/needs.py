@@ -38,6 +38,7 @@ def run_if_supported(line: str, cell: str, shell) -> None:
     unknown = [w for w in wanted if w not in NEEDS]
     if unknown:
         raise UsageError(f"%%k8s_needs: unknown requirement {unknown[0]!r}; known: {', '.join(NEEDS)}")
+    _compile(cell, shell)  # a typo must fail on every engine, not only where the step runs
     what = ", ".join(wanted)
     missing = [NEEDS[w][1] for w in wanted if not _check(NEEDS[w][0])]
     if missing:
@@ -47,6 +48,17 @@ def run_if_supported(line: str, cell: str, shell) -> None:
     print(f"▶ this step needs {what}: it ran on this cluster.\n{text}", end="" if text.endswith("\n") else "\n")
     if error is not None:  # its traceback is already shown: fail the cell with one line
         raise UsageError(f"%%k8s_needs: the step failed ({type(error).__name__}: {error}); see above.")
+
+
+def _compile(cell: str, shell) -> None:
+    code = shell.transform_cell(cell)
+    try:
+        compile(code, "<%%k8s_needs cell>", "exec")
+    except SyntaxError as e:
+        line = cell.splitlines()[e.lineno - 1] if e.lineno and e.lineno <= len(cell.splitlines()) else ""
+        raise UsageError(f"%%k8s_needs: the step has a syntax error on line {e.lineno} of its body: {e.msg}"
+                         + (f"\n    {line.strip()}" if line else "")
+                         + "\n(a %k8s line works as a statement or after 'name =', not inside an expression)") from None
 
 
 def _run_as_text(cell: str, shell) -> tuple[str, BaseException | None]:

@@ -60,6 +60,34 @@ def _thread_parent_setter() -> Callable[[], None] | None:
     return init
 
 
+def _cell_origin() -> tuple[str, str] | None:
+    """``(cellId, msg_id)`` of the execute request running now, when a frontend sent a cell id
+    (JupyterLab, Notebook 7 and nbclient put ``cellId`` in the request's metadata)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return None
+    ip = get_ipython()
+    parent = ip.get_parent() if ip is not None and hasattr(ip, "get_parent") else None
+    if not parent:
+        return None
+    cell = (parent.get("metadata") or {}).get("cellId")
+    msg = (parent.get("header") or {}).get("msg_id")
+    return (cell, msg) if cell and msg else None
+
+
+def _close_earlier_runs_of(origin: tuple[str, str] | None) -> None:
+    """Re-running a cell replaces its outputs: close the models its earlier runs left, so
+    their watch threads and connections do not live on behind a view nobody sees."""
+    if origin is None:
+        return
+    cell, msg = origin
+    for m in list(_LIVE):
+        if m._origin is not None and m._origin[0] == cell and m._origin[1] != msg and not m.closed:
+            log.debug("closing %r: its cell %s runs again", m, cell)
+            m.close()
+
+
 class LiveModel(HasTraits):
     """Traits kept up to date from one or more watches.
 
@@ -81,6 +109,8 @@ class LiveModel(HasTraits):
         self._thread_init = _thread_parent_setter()
         self._closed = False
         self.last_update = 0.0  # time.monotonic() of the last recompute after an event
+        self._origin = _cell_origin()
+        _close_earlier_runs_of(self._origin)
         _LIVE.add(self)
 
     @property

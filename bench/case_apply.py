@@ -95,7 +95,7 @@ def run(ctx: Ctx) -> list[Result]:
     out = []
     for label, phase in (("first apply", first), ("re-apply unchanged", again)):
         r = Result(f"4 apply {count} objects, {label}", median(phase["k"]), median(phase["c"]), n)
-        r.notes = (f"%%k8s apply -n NS (server dry run of all, then apply) vs kubectl apply --server-side -f; "
+        r.notes = (f"%%k8s apply -n NS (server dry run of all, then apply what the dry run shows changing) vs kubectl apply --server-side -f; "
                    f"k8slab {spread(phase['k'])}, kubectl {spread(phase['c'])}; " + _verdict(r.ratio, TARGET))
         ctx.log(f"apply {label}: k8slab {r.k8slab_s:.3f} s, kubectl {r.kubectl_s:.3f} s")
         out.append(r)

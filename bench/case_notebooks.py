@@ -56,8 +56,8 @@ def run(ctx: Ctx) -> list[Result]:
     slow = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(per.items(), key=lambda kv: -kv[1])[:4])
     r = Result(f"7 notebooks under nbval ({len(chosen)} notebooks)", dt, None, 1)
     r.notes = (f"pytest --nbval --k8slab-sanitize notebooks/: {summary} (exit {proc.returncode}); "
-               f"{_tracked(chosen)} of {len(chosen)} notebooks committed at the time (the series is still being "
-               f"written); slowest: {slow or '?'}; one run (it takes minutes); "
+               f"{_tracked(chosen)} of {len(chosen)} notebooks committed at the time; "
+               f"slowest: {slow or '?'}; one run (it takes minutes); "
                f"target <= {TARGET_S:.0f} s: {'met' if dt <= TARGET_S else 'MISSED'}")
     ctx.log(f"nbval {dt:.0f} s: {summary}")
     return [r]

@@ -5,10 +5,7 @@ from __future__ import annotations
 from ..client import session as _session
 from ..errors import ApiError, BadRequestError, NotFoundError, UsageError
 from .output import TextResult
-
-_NO_LOGS_HINT = ("The node's kubelet did not serve logs. On the kwok lab cluster pods do not really run "
-                 "(kwok fakes the kubelet), so there are no logs to read: use a kind lab cluster for real "
-                 "container logs.")
+from .runtime import NO_RUNTIME_HINT, runs_containers
 
 
 def _pod_for(s, target: str, namespace: str) -> str:
@@ -61,5 +58,8 @@ def logs(pod: str, *, container: str | None = None, namespace: str | None = None
     except (BadRequestError, NotFoundError):
         raise  # e.g. "a container name must be specified for pod x, choose one of: [a b]"
     except ApiError as e:
-        raise type(e)(f"{e}\n{_NO_LOGS_HINT}", status=e.status, reason=e.reason, causes=e.causes) from e
+        if runs_containers():  # a real kubelet's answer (container not started yet, ...) says enough
+            raise
+        raise type(e)(f"no logs of pod {name}: {NO_RUNTIME_HINT}\n({e})", status=e.status, reason=e.reason,
+                      causes=e.causes) from e
     return TextResult(text, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..client import session as _session
 from ..errors import UsageError
 from . import generators as gen
-from .output import TextResult, to_json, to_yaml
+from .output import TextResult, strip_managed_fields, to_json, to_yaml
 from .secrets import mask_secret
 
 # kubectl's names for what ``create`` makes -> canonical name
@@ -18,11 +18,6 @@ KINDS = {"namespace": "namespace", "ns": "namespace",
          "job": "job",
          "configmap": "configmap", "cm": "configmap",
          "secret generic": "secret generic", "secret tls": "secret tls"}
-
-_TYPES = {"namespace": ("v1", "Namespace"), "deployment": ("apps/v1", "Deployment"),
-          "job": ("batch/v1", "Job"), "configmap": ("v1", "ConfigMap"),
-          "secret generic": ("v1", "Secret"), "secret tls": ("v1", "Secret")}
-
 
 def build(kind: str, name: str, *, namespace: str | None = None, image: list[str] | str | None = None,
           replicas: int = 1, port: int | None = None, command: list[str] | None = None,
@@ -94,7 +89,7 @@ def create(kind: str, name: str, *, namespace: str | None = None, dry_run: str |
         raise UsageError(f"-o {output}: create prints yaml, json or name")
     obj = build(kind, name, namespace=namespace, **flags)
     s = _session.current()
-    info = s.resolve_kind(*_TYPES[KINDS[kind]])
+    info = s.resolve_kind(obj["apiVersion"], obj["kind"])
     ns = (namespace or s.namespace) if info.namespaced else None
     if ns and (namespace or dry_run != "client"):  # kubectl's client dry run names only a given -n
         obj["metadata"]["namespace"] = ns
@@ -105,9 +100,7 @@ def create(kind: str, name: str, *, namespace: str | None = None, dry_run: str |
     if output == "name":
         return TextResult(ref, obj)
     if output in ("yaml", "json"):
-        shown = obj if show_secrets else mask_secret(obj)
-        if dry_run != "client":
-            shown = {**shown, "metadata": {k: v for k, v in shown["metadata"].items() if k != "managedFields"}}
+        shown = strip_managed_fields(obj if show_secrets else mask_secret(obj))
         return TextResult((to_yaml if output == "yaml" else to_json)(shown).rstrip("\n"), obj)
     suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
     return TextResult(f"{ref} created{suffix}", obj)

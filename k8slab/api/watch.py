@@ -362,18 +362,14 @@ class ResourceWatch:
             self._shutdown_response()
         else:
             self._set_state(WATCHING)  # only once the server has answered
+        from k8slab.client.http import iter_lines
+
         got = False
-        buf = b""
         try:
-            for chunk in resp.stream(65536, decode_content=True):
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    if line.strip():
-                        got = True
-                        self._handle_line(line)
-            if buf.strip() and not self._stop.is_set():
-                self._handle_line(buf)
+            for line in iter_lines(resp, 65536):
+                if line.strip():
+                    got = True
+                    self._handle_line(line)  # returns at once after stop()
         except E.K8sLabError:
             raise
         except Exception as e:  # noqa: BLE001 - connection dropped mid-stream

@@ -42,6 +42,18 @@ def build_client(choice: ContextChoice):
     return api
 
 
+def iter_lines(resp, chunk_size: int) -> Iterator[bytes]:
+    """The lines of a streamed urllib3 response as they arrive (newline cut), then any rest."""
+    buf = b""
+    for chunk in resp.stream(chunk_size, decode_content=True):
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield line
+    if buf:
+        yield buf
+
+
 class HttpMixin:
     """REST calls for a class providing ``api_client``, ``server`` and ``context``."""
 
@@ -152,15 +164,8 @@ class HttpMixin:
                           timeout=(5.0, timeout) if timeout else (5.0, None))
         import urllib3
 
-        buf = b""
         try:
-            for chunk in resp.stream(4096, decode_content=True):
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    yield line
-            if buf:
-                yield buf
+            yield from iter_lines(resp, 4096)
         except urllib3.exceptions.ReadTimeoutError:
             return
         except Exception as e:

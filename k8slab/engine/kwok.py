@@ -350,6 +350,17 @@ def _hand_over_node_leases(name: str) -> subprocess.CompletedProcess:
     return kwokctl(["start", "cluster"], name=name, timeout=120)
 
 
+def _start_stopped(name: str) -> subprocess.CompletedProcess:
+    """``kwokctl start cluster`` for the components that are not running; a kwok-controller
+    started anew takes the node leases over (see :func:`_hand_over_node_leases`)."""
+    kwok_was_down = not processes(name).get("kwok-controller")
+    _forget_dead_pids(name)
+    proc = kwokctl(["start", "cluster"], name=name, timeout=120)
+    if proc.returncode == 0 and kwok_was_down:
+        proc = _hand_over_node_leases(name)
+    return proc
+
+
 def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     """Start the dead processes of an existing cluster, keeping its objects.
 
@@ -359,11 +370,7 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     from .health import wait_ready
 
     with Ticker(echo, f"restarting the stopped processes of cluster {name}", interval=15):
-        kwok_was_down = not processes(name).get("kwok-controller")
-        _forget_dead_pids(name)
-        proc = kwokctl(["start", "cluster"], name=name, timeout=120)
-        if proc.returncode == 0 and kwok_was_down:
-            proc = _hand_over_node_leases(name)
+        proc = _start_stopped(name)
         if proc.returncode == 0:
             if not processes(name).get("k8slab-provisioner"):
                 _start_provisioner(name)
@@ -475,10 +482,6 @@ def start_component(name: str, component: str) -> None:
     from .cluster import lock
 
     with lock(name):
-        kwok_was_down = not processes(name).get("kwok-controller")
-        _forget_dead_pids(name)
-        proc = kwokctl(["start", "cluster"], name=name, timeout=120)
-        if proc.returncode == 0 and kwok_was_down:
-            proc = _hand_over_node_leases(name)
+        proc = _start_stopped(name)
     if proc.returncode != 0 or not processes(name).get(component):
         raise EngineError(f"could not start {component}: {(proc.stderr or proc.stdout).strip()}")

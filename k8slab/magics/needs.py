@@ -38,19 +38,20 @@ def run_if_supported(line: str, cell: str, shell) -> None:
     unknown = [w for w in wanted if w not in NEEDS]
     if unknown:
         raise UsageError(f"%%k8s_needs: unknown requirement {unknown[0]!r}; known: {', '.join(NEEDS)}")
-    _compile(cell, shell)  # a typo must fail on every engine, not only where the step runs
+    code = _compile(cell, shell)  # a typo must fail on every engine, not only where the step runs
     what = ", ".join(wanted)
     missing = [NEEDS[w][1] for w in wanted if not _check(NEEDS[w][0])]
     if missing:
         print(f"⏭ this step needs {what}: skipped, {'; '.join(missing)}.")
         return
-    text, error = _run_as_text(cell, shell)
+    text, error = _run_as_text(code, shell)
     print(f"▶ this step needs {what}: it ran on this cluster.\n{text}", end="" if text.endswith("\n") else "\n")
     if error is not None:  # its traceback is already shown: fail the cell with one line
         raise UsageError(f"%%k8s_needs: the step failed ({type(error).__name__}: {error}); see above.")
 
 
-def _compile(cell: str, shell) -> None:
+def _compile(cell: str, shell) -> str:
+    """The cell as Python (magics transformed), checked to compile."""
     code = shell.transform_cell(cell)
     try:
         compile(code, "<%%k8s_needs cell>", "exec")
@@ -59,18 +60,15 @@ def _compile(cell: str, shell) -> None:
         raise UsageError(f"%%k8s_needs: the step has a syntax error on line {e.lineno} of its body: {e.msg}"
                          + (f"\n    {line.strip()}" if line else "")
                          + "\n(a %k8s line works as a statement or after 'name =', not inside an expression)") from None
+    return code
 
 
-def _run_as_text(cell: str, shell) -> tuple[str, BaseException | None]:
-    """Run ``cell``; return what it showed, as one text, and its error if any."""
+def _run_as_text(code: str, shell) -> tuple[str, BaseException | None]:
+    """Run ``code`` (a compiled-checked cell); return what it showed, as one text, and its error."""
     from IPython.utils.capture import capture_output
 
-    code = shell.transform_cell(cell)
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        tree = None  # run_cell reports it as the cell's error
-    if tree is not None and tree.body and isinstance(tree.body[-1], ast.Expr):
+    tree = ast.parse(code)
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = tree.body[-1]
         tree.body[-1] = ast.copy_location(ast.Assign(targets=[ast.Name(_VALUE, ast.Store())], value=last.value),
                                           last)

@@ -35,21 +35,25 @@ def close_all() -> int:
 atexit.register(close_all)  # kernel shutdown: close the watch connections, not just kill the threads
 
 
-def _thread_parent_setter() -> Callable[[], None] | None:
+def _kernel_request() -> tuple[object, dict] | tuple[None, None]:
+    """The kernel shell and the execute request it is running now (``(None, None)`` outside a
+    kernel, e.g. in a plain IPython shell or a test)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return None, None
+    ip = get_ipython()
+    parent = ip.get_parent() if ip is not None and hasattr(ip, "get_parent") else None
+    return (ip, parent) if parent else (None, None)
+
+
+def _thread_parent_setter(ip, parent) -> Callable[[], None] | None:
     """A function that routes a thread's output to the cell running now (ipykernel 7).
 
     ipykernel 7 no longer sends a background thread's output to the cell that
     started it; ``set_thread_parent`` does, for the calling thread only.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return None
-    ip = get_ipython()
-    if ip is None or not hasattr(ip, "get_parent"):
-        return None
-    parent = ip.get_parent()
-    if not parent:
+    if parent is None:
         return None
     setter = getattr(ip, "set_thread_parent", None)
 
@@ -60,16 +64,10 @@ def _thread_parent_setter() -> Callable[[], None] | None:
     return init
 
 
-def _cell_origin() -> tuple[str, str] | None:
-    """``(cellId, msg_id)`` of the execute request running now, when a frontend sent a cell id
+def _cell_origin(parent) -> tuple[str, str] | None:
+    """``(cellId, msg_id)`` of the execute request, when a frontend sent a cell id
     (JupyterLab, Notebook 7 and nbclient put ``cellId`` in the request's metadata)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return None
-    ip = get_ipython()
-    parent = ip.get_parent() if ip is not None and hasattr(ip, "get_parent") else None
-    if not parent:
+    if parent is None:
         return None
     cell = (parent.get("metadata") or {}).get("cellId")
     msg = (parent.get("header") or {}).get("msg_id")
@@ -106,10 +104,11 @@ class LiveModel(HasTraits):
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._watches: dict[str, ResourceWatch] = {}
-        self._thread_init = _thread_parent_setter()
+        ip, parent = _kernel_request()
+        self._thread_init = _thread_parent_setter(ip, parent)
         self._closed = False
         self.last_update = 0.0  # time.monotonic() of the last recompute after an event
-        self._origin = _cell_origin()
+        self._origin = _cell_origin(parent)
         _close_earlier_runs_of(self._origin)
         _LIVE.add(self)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
-from k8slab.api.targets import Lines, Target, parse, resolve_namespace, session
+from k8slab.api.targets import Lines, Target, resolve_namespace, select, session
 from k8slab.api.watching import parse_duration, watch_until
 from k8slab.errors import NotFoundError, UsageError, WaitTimeoutError
 
@@ -96,18 +96,7 @@ def _collect(targets, namespace, selector, all_, text, files, context_vars) -> l
             info = sess.resolve_kind(m.api_version, m.kind)
             out.append(Target(info, m.name, resolve_namespace(info, m.namespace or namespace)))
         return out
-    if selector or all_:
-        if len(targets) != 1 or "/" in targets[0]:
-            raise UsageError("with -l/--all, give one TYPE (e.g. delete pods -l app=web).")
-        sess = session()
-        out = []
-        for type_str in targets[0].split(","):
-            info = sess.resolve(type_str)
-            ns = resolve_namespace(info, namespace)
-            listing = sess.request("GET", sess.path(info, ns), query={"labelSelector": selector or None})
-            out += [Target(info, i["metadata"]["name"], ns) for i in listing.get("items") or []]
-        return out
-    if not targets:
+    if not (targets or selector or all_):
         raise UsageError("delete needs TYPE/NAME, TYPE -l SELECTOR, TYPE --all, or YAML (-f / a cell).")
-    return parse(targets, namespace, verb="delete")
+    return select(targets, namespace, selector=selector, all_=all_, verb="delete")
 

@@ -88,6 +88,29 @@ def parse(args: Sequence[str], namespace: str | None = None, *, verb: str = "",
     return out
 
 
+def select(args: Sequence[str], namespace: str | None = None, *, selector: str | None = None,
+           all_: bool = False, verb: str = "") -> list[Target]:
+    """Targets named as ``TYPE/NAME…`` or ``TYPE NAME…``, or every object of one ``TYPE`` in the
+    namespace that matches ``selector`` (``-l``) or, with ``all_`` (``--all``), all of them.
+
+    Raises:
+        UsageError: ``-l``/``--all`` without exactly one TYPE, or no target at all.
+    """
+    args = [a for a in args if a]
+    if not (selector or all_):
+        return parse(args, namespace, verb=verb)
+    if len(args) != 1 or "/" in args[0]:
+        raise UsageError(f"with -l/--all, give one TYPE (e.g. {verb or 'get'} pods -l app=web).")
+    sess = session()
+    out = []
+    for type_str in args[0].split(","):
+        info = sess.resolve(type_str)
+        ns = resolve_namespace(info, namespace)
+        listing = sess.request("GET", sess.path(info, ns), query={"labelSelector": selector or None})
+        out += [Target(info, i["metadata"]["name"], ns) for i in listing.get("items") or []]
+    return out
+
+
 def selector_string(selector: dict | None) -> str:
     """A ``LabelSelector`` dict as a ``labelSelector`` query string (``app=web,tier in (a,b)``)."""
     if not selector:

@@ -15,7 +15,8 @@ COMMON_TYPES = ("pods", "deployments", "replicasets", "services", "configmaps", 
                 "namespaces", "events", "jobs", "cronjobs", "statefulsets", "daemonsets", "ingresses",
                 "persistentvolumeclaims", "persistentvolumes", "serviceaccounts", "endpoints")
 # verbs whose first positional is a resource TYPE (or TYPE/NAME)
-_TYPED = {"get", "describe", "delete", "explain", "tree", "events", "scale", "rollout", "wait", "check"}
+_TYPED = {"get", "describe", "delete", "explain", "tree", "events", "scale", "rollout", "wait", "check",
+          "label", "annotate", "patch"}
 _cache: dict = {}
 
 

@@ -70,6 +70,12 @@ def add_namespace_flags(p: CmdParser, all_namespaces: bool = True) -> None:
         p.add_argument("-A", "--all-namespaces", action="store_true", help="across all namespaces")
 
 
+def add_selection_flags(p: CmdParser) -> None:
+    """``-l/--selector`` and ``--all``: every object of one TYPE instead of named ones."""
+    p.add_argument("-l", "--selector", help="every object of TYPE with these labels")
+    p.add_argument("--all", action="store_true", help="every object of TYPE in the namespace")
+
+
 def parse_duration(text: str) -> float:
     """``30s``, ``2m``, ``1h``, ``1m30s`` or plain seconds → seconds."""
     import re

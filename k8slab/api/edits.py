@@ -1,0 +1,56 @@
+"""What the verbs that change existing objects share (label, annotate, patch, set image).
+
+Each of them names its objects like the other write verbs (``TYPE/NAME``, ``TYPE NAME…``,
+or ``TYPE`` with ``-l``/``--all``), reads them, checks every change before it sends
+any (so a bad edit of the third object leaves the first two alone), and prints
+kubectl's line for each object, or the object itself with ``-o name|yaml|json``.
+"""
+
+from __future__ import annotations
+
+from k8slab.api.output import strip_managed_fields, to_json, to_yaml
+from k8slab.api.secrets import mask_secret
+from k8slab.api.targets import Lines, Target
+from k8slab.errors import UsageError
+
+OUTPUTS = ("name", "yaml", "json")
+
+
+def check_flags(verb: str, dry_run: str | None, output: str | None) -> str | None:
+    """The dry-run mode (``None``, ``"client"`` or ``"server"``), after checking both flags."""
+    if dry_run not in (None, "none", "client", "server"):
+        raise UsageError(f"{verb}: --dry-run={dry_run}: use none, client or server.")
+    if output is not None and output not in OUTPUTS:
+        raise UsageError(f"{verb}: -o {output}: use name, yaml or json.")
+    return None if dry_run == "none" else dry_run
+
+
+def query(field_manager: str, dry_run: str | None) -> dict:
+    """Query parameters of the PATCH: the field manager, and ``dryRun=All`` for a server dry run."""
+    return {"fieldManager": field_manager, "dryRun": "All" if dry_run == "server" else None}
+
+
+def printed(t: Target, action: str, obj: dict, dry_run: str | None, output: str | None) -> str:
+    """One object's printed form: ``configmap/app labeled (server dry run)``, its name, or its YAML/JSON."""
+    if output == "name":
+        return t.label
+    if output in ("yaml", "json"):
+        shown = strip_managed_fields(mask_secret(obj))
+        return (to_yaml if output == "yaml" else to_json)(shown).rstrip("\n")
+    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
+    return f"{t.label} {action}{suffix}"
+
+
+def result(lines: list[str], objs: list[dict], output: str | None) -> Lines:
+    """The verb's result; several YAML documents are separated by ``---`` as kubectl does."""
+    if output == "yaml" and len(lines) > 1:
+        lines = [lines[0], *("---\n" + line for line in lines[1:])]
+    return Lines(lines, objs)
+
+
+def split_words(words, is_edit) -> tuple[list[str], list[str]]:
+    """(targets, edits): the words ``is_edit`` accepts are edits (``KEY=VALUE``), the rest targets."""
+    targets, edits = [], []
+    for w in words:
+        (edits if is_edit(w) else targets).append(w)
+    return targets, edits

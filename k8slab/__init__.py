@@ -17,6 +17,8 @@ _LAZY = {
     "apply": "k8slab.api.apply",
     "delete": "k8slab.api.delete",
     "create": "k8slab.api.create",
+    "run": "k8slab.api.create",
+    "expose": "k8slab.api.create",
     "describe": "k8slab.api.describe",
     "logs": "k8slab.api.logs",
     "exec": "k8slab.api.exec",

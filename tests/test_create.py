@@ -37,6 +37,10 @@ SAME_AS_KUBECTL = [
     "create secret generic db --from-literal=user=admin --from-literal=password=s3cret",
     "create secret generic typed --from-literal=a=b --type=example.com/custom",
     "create namespace lab-x",
+    "run web --image nginx:1.27",
+    "run t --image busybox:1.36 --restart Never --port 80 --labels a=b,c=d --env X=1 --env Y=2 -- sleep 10",
+    "run sh --image busybox:1.36 --command -- sh -c date",
+    "run retry --image busybox:1.36 --restart OnFailure -- a b",
 ]
 
 
@@ -49,7 +53,12 @@ def test_client_dry_run_yaml_is_kubectls(ip, cluster, tmp_path, line):
     head, sep, command = line.partition(" -- ")
     flags = " --dry-run=client -o yaml" + (" --show-secrets" if "secret" in line else "")
     ours = yaml.safe_load(str(k8s(ip, head + flags + (f" -- {command}" if sep else ""))))
-    argv = [str(KUBECTL), "--kubeconfig", "/dev/null", *head.split(), "--dry-run=client", "-o", "yaml"]
+    config = ["--kubeconfig", "/dev/null"]
+    if line.startswith("run "):  # kubectl run reads its namespace from a kubeconfig even for a client dry run
+        from k8slab.engine.paths import kubeconfig_path
+
+        config = ["--kubeconfig", str(kubeconfig_path()), "--context", S.current().context]
+    argv = [str(KUBECTL), *config, *head.split(), "--dry-run=client", "-o", "yaml"]
     if sep:
         argv += ["--", *command.split()]
     theirs = yaml.safe_load(subprocess.run(argv, capture_output=True, text=True, check=True,
@@ -131,3 +140,74 @@ def test_create_bad_inputs_are_short_errors(ip, namespace, tmp_path):
         with pytest.raises(UsageError) as err:
             k8s(ip, line)
         assert expected in str(err.value), (line, str(err.value))
+
+
+EXPOSE_SAME_AS_KUBECTL = [
+    "expose deploy/one --port 80",
+    "expose deploy/one",
+    "expose deploy/one --port 80 --target-port 8080 --type NodePort --name one-np",
+    "expose deploy two",
+    "expose pod/solo --port 81 --protocol UDP",
+    "expose svc/base --name base-again",
+    "expose deploy/one --port 80 --target-port http --selector app=other",
+]
+
+
+def _with_ports(name: str, ports: list[int]) -> dict:
+    labels = {"app": name, "tier": "demo"}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                                                           "ports": [{"containerPort": p} for p in ports]}]}}}}
+
+
+@pytest.fixture(scope="module")
+def exposable(cluster):
+    """A namespace with a one-port and a two-port Deployment, a bare pod and a Service."""
+    import k8slab
+
+    pin_lab_context()
+    name = f"k8slab-test-expose-{__import__('secrets').token_hex(2)}"
+    k8slab.apply({"apiVersion": "v1", "kind": "Namespace",
+                  "metadata": {"name": name, "labels": {"k8slab.dev/test": "true"}}})
+    k8slab.apply([_with_ports("one", [8080]), _with_ports("two", [80, 443]),
+                  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "solo", "labels": {"run": "solo"}},
+                   "spec": {"containers": [{"name": "solo", "image": "nginx:1.27"}]}},
+                  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "base"},
+                   "spec": {"selector": {"app": "one"}, "ports": [{"port": 90, "targetPort": 8080}]}}],
+                 namespace=name)
+    try:
+        yield name
+    finally:
+        S.current().request("DELETE", f"/api/v1/namespaces/{name}")
+
+
+@pytest.mark.parametrize("line", EXPOSE_SAME_AS_KUBECTL)
+def test_expose_yaml_is_kubectls(ip, exposable, line):
+    """The Service ``expose`` builds from a live object equals kubectl v1.37's own."""
+    from k8slab.engine.paths import kubeconfig_path
+
+    flags = f" -n {exposable} --dry-run=client -o yaml"
+    ours = yaml.safe_load(str(k8s(ip, line + flags)))
+    argv = [str(KUBECTL), "--kubeconfig", str(kubeconfig_path()), "--context", S.current().context,
+            *line.split(), *flags.split()]
+    theirs = yaml.safe_load(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    assert ours == theirs
+
+
+def test_run_and_expose_create_and_say_so(ip, namespace):
+    pin_lab_context()
+    assert str(k8s(ip, f"run web -n {namespace} --image nginx:1.27 --port 80")) == "pod/web created"
+    assert str(k8s(ip, f"expose pod/web -n {namespace}")) == "service/web exposed"
+    svc = S.current().request("GET", f"/api/v1/namespaces/{namespace}/services/web")
+    assert svc["spec"]["selector"] == {"run": "web"} and svc["spec"]["ports"][0]["port"] == 80
+    with pytest.raises(UsageError, match="run needs --image"):
+        k8s(ip, f"run nope -n {namespace}")
+    with pytest.raises(UsageError, match="invalid restart policy: Sometimes"):
+        k8s(ip, f"run nope -n {namespace} --image busybox:1.36 --restart Sometimes")
+    with pytest.raises(UsageError, match="cannot expose a ConfigMap"):
+        k8s(ip, f"expose configmap/kube-root-ca.crt -n {namespace} --port 80")
+    k8s(ip, f"run bare -n {namespace} --image nginx:1.27")  # declares no port
+    with pytest.raises(UsageError, match="couldn't find port"):
+        k8s(ip, f"expose pod/bare -n {namespace}")

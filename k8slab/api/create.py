@@ -83,18 +83,25 @@ def create(kind: str, name: str, *, namespace: str | None = None, dry_run: str |
         >>> k8slab.create("job", "hello-now", from_="cronjob/hello")   # doctest: +SKIP
         job.batch/hello-now created
     """
+    obj = build(kind, name, namespace=namespace, **flags)
+    return submit(obj, namespace=namespace, dry_run=dry_run, output=output, show_secrets=show_secrets)
+
+
+def submit(obj: dict, *, namespace: str | None, dry_run: str | None, output: str | None,
+           show_secrets: bool = False, action: str = "created", field_manager: str = "kubectl-create") -> TextResult:
+    """POST a built object (unless ``dry_run="client"``) and print it as kubectl does."""
     if dry_run not in (None, "none", "client", "server"):
         raise UsageError(f"--dry-run={dry_run}: use none, client or server")
     if output not in (None, "yaml", "json", "name"):
-        raise UsageError(f"-o {output}: create prints yaml, json or name")
-    obj = build(kind, name, namespace=namespace, **flags)
+        raise UsageError(f"-o {output}: use yaml, json or name")
     s = _session.current()
     info = s.resolve_kind(obj["apiVersion"], obj["kind"])
-    ns = (namespace or s.namespace) if info.namespaced else None
+    name = obj["metadata"]["name"]
+    ns = (namespace or obj["metadata"].get("namespace") or s.namespace) if info.namespaced else None
     if ns and (namespace or dry_run != "client"):  # kubectl's client dry run names only a given -n
         obj["metadata"]["namespace"] = ns
     if dry_run != "client":
-        query = {"fieldManager": "kubectl-create", "dryRun": "All" if dry_run == "server" else None}
+        query = {"fieldManager": field_manager, "dryRun": "All" if dry_run == "server" else None}
         obj = s.request("POST", s.path(info, ns), body=obj, query=query)
     ref = f"{info.name_prefix}/{name}"
     if output == "name":
@@ -103,4 +110,62 @@ def create(kind: str, name: str, *, namespace: str | None = None, dry_run: str |
         shown = strip_managed_fields(obj if show_secrets else mask_secret(obj))
         return TextResult((to_yaml if output == "yaml" else to_json)(shown).rstrip("\n"), obj)
     suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
-    return TextResult(f"{ref} created{suffix}", obj)
+    return TextResult(f"{ref} {action}{suffix}", obj)
+
+
+def run(name: str, *, image: str | None = None, args: list[str] | None = None, command: bool = False,
+        env: list[str] = (), port: int | None = None, labels: str | None = None, restart: str = "Always",
+        namespace: str | None = None, dry_run: str | None = None, output: str | None = None) -> TextResult:
+    """Start one pod, like ``kubectl run NAME --image IMAGE [-- ARGS…]``.
+
+    Args:
+        name: The pod's name (and its container's).
+        image: The container image (required).
+        args: Arguments after ``--``: the container's ``args``, or its ``command`` with ``command=True``.
+        env: ``KEY=VALUE`` strings.
+        port: A container port to declare.
+        labels: ``a=b,c=d`` instead of the default ``run=NAME``.
+        restart: ``Always`` (default), ``OnFailure`` or ``Never``.
+        namespace, dry_run, output: as for :func:`create`.
+
+    Example:
+        >>> k8slab.run("web", image="nginx:1.27", port=80)  # doctest: +SKIP
+        pod/web created
+    """
+    obj = gen.pod(name, image, labels=labels, env=list(env), port=port, restart=restart, args=args,
+                  command=command)
+    return submit(obj, namespace=namespace, dry_run=dry_run, output=output, field_manager="kubectl-run")
+
+
+def expose(target: str, *names: str, port: int | None = None, target_port: str | int | None = None,
+           type: str | None = None, name: str | None = None, protocol: str = "TCP",  # noqa: A002
+           selector: str | None = None, namespace: str | None = None, dry_run: str | None = None,
+           output: str | None = None) -> TextResult:
+    """Create a Service for a Deployment, ReplicaSet, Pod, Service or ReplicationController, like
+    ``kubectl expose``: it selects the object's pods (by its selector, or a pod's labels).
+
+    Args:
+        target: ``deploy/web``, or a TYPE with the name as the next argument.
+        port: The Service's port (default: the port the pods declare, if they declare any).
+        target_port: The pods' port (number or name; default: ``port``).
+        type: ``ClusterIP`` (default), ``NodePort``, ``LoadBalancer`` or ``ExternalName``.
+        name: The Service's name (default: the object's).
+        protocol: ``TCP`` (default), ``UDP`` or ``SCTP``.
+        selector: ``a=b,c=d`` instead of the object's selector.
+        namespace, dry_run, output: as for :func:`create`.
+
+    Example:
+        >>> k8slab.expose("deploy/web", port=80, target_port=8080, type="NodePort")  # doctest: +SKIP
+        service/web exposed
+    """
+    from .targets import parse
+
+    found = parse([target, *names], namespace, verb="expose")
+    if len(found) != 1:
+        raise UsageError("expose makes a Service for one object: give one TYPE/NAME.")
+    obj = found[0].get()
+    obj.setdefault("kind", found[0].info.kind)
+    svc = gen.service_for(obj, name=name, port=port, target_port=None if target_port is None else str(target_port),
+                          type_=type, protocol=protocol, selector=selector)
+    return submit(svc, namespace=namespace, dry_run=dry_run, output=output, action="exposed",
+                  field_manager="kubectl-expose")

@@ -162,3 +162,110 @@ def secret_tls(name: str, cert: str | None, key: str | None) -> dict:
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
             "data": {"tls.crt": base64.b64encode(crt).decode(), "tls.key": base64.b64encode(pem).decode()},
             "type": "kubernetes.io/tls"}
+
+
+_RESTART = ("Always", "OnFailure", "Never")
+
+
+def pod(name: str, image: str | None, *, labels: str | None = None, env: list[str] = (), port: int | None = None,
+        restart: str = "Always", args: list[str] | None = None, command: bool = False) -> dict:
+    """``kubectl run``'s pod: label ``run: NAME`` (or ``--labels``), one container named NAME."""
+    if not image:
+        raise UsageError("run needs --image, e.g. %k8s run web --image nginx:1.27")
+    if restart not in _RESTART:
+        raise UsageError(f"invalid restart policy: {restart}, valid values are: {', '.join(_RESTART)}")
+    if command and not args:
+        raise UsageError("--command needs the command after --, e.g. %k8s run t --image busybox:1.36"
+                         " --command -- sh -c 'echo hi'")
+    c: dict = {"name": name, "image": image, "resources": {}}
+    if args:
+        c["command" if command else "args"] = list(args)
+    if env:
+        c["env"] = [dict(zip(("name", "value"), _pair(e, "--env"))) for e in env]
+    if port is not None:
+        c["ports"] = [{"containerPort": port}]
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": _labels(labels) if labels else {"run": name}},
+            "spec": {"containers": [c], "dnsPolicy": "ClusterFirst", "restartPolicy": restart},
+            "status": {}}
+
+
+def _pair(text: str, flag: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"{flag} {text!r}: expected KEY=VALUE")
+    return key, value
+
+
+def _labels(text: str) -> dict:
+    return dict(_pair(p, "--labels") for p in text.split(",") if p)
+
+
+_SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+
+
+def service_for(obj: dict, *, name: str | None = None, port: int | None = None,
+                target_port: str | None = None, type_: str | None = None, protocol: str = "TCP",
+                selector: str | None = None) -> dict:
+    """``kubectl expose``'s Service for ``obj`` (a Pod, Service, ReplicaSet, Deployment or
+    ReplicationController): its selector, its labels, its ports unless ``port`` is given."""
+    kind = obj.get("kind")
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    if kind == "Pod":
+        found = meta.get("labels") or {}
+    elif kind in ("Service", "ReplicationController"):
+        found = spec.get("selector") or {}
+    elif kind in ("Deployment", "ReplicaSet"):
+        sel = spec.get("selector") or {}
+        if sel.get("matchExpressions"):
+            raise UsageError(f"cannot expose {kind.lower()}/{meta.get('name')}: its selector uses matchExpressions,"
+                             " which a Service cannot; give --selector KEY=VALUE,….")
+        found = sel.get("matchLabels") or {}
+    else:
+        raise UsageError(f"cannot expose a {kind}: expose a Pod, Service, ReplicaSet, Deployment or"
+                         " ReplicationController.")
+    chosen = _labels(selector) if selector else dict(found)
+    if not chosen:
+        raise UsageError(f"cannot expose {kind.lower()}/{meta.get('name')}: it has no labels to select its pods"
+                         " by; give --selector KEY=VALUE.")
+    if type_ is not None and type_ not in _SERVICE_TYPES:
+        raise UsageError(f"--type={type_}: one of {', '.join(_SERVICE_TYPES)}")
+    ports = _service_ports(obj, port, target_port, protocol)
+    svc_meta = {"name": name or meta.get("name")}
+    if meta.get("labels"):
+        svc_meta["labels"] = dict(meta["labels"])
+    if meta.get("namespace"):
+        svc_meta["namespace"] = meta["namespace"]
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": svc_meta,
+           "spec": {"ports": ports, "selector": chosen}, "status": {"loadBalancer": {}}}
+    if type_:
+        svc["spec"]["type"] = type_
+    return svc
+
+
+def _service_ports(obj: dict, port: int | None, target_port: str | None, protocol: str) -> list[dict]:
+    def target(default):
+        if target_port is None:
+            return default
+        return int(target_port) if str(target_port).isdigit() else target_port
+
+    if port is not None:
+        return [{"port": port, "protocol": protocol, "targetPort": target(port)}]
+    found = _declared_ports(obj)
+    if not found:
+        raise UsageError("couldn't find port via --port flag or introspection: give --port, e.g. --port 80")
+    if len(found) == 1:
+        return [{"port": found[0], "protocol": protocol, "targetPort": target(found[0])}]
+    return [{"name": f"port-{i}", "port": p, "protocol": protocol, "targetPort": target(p)}
+            for i, p in enumerate(found, 1)]
+
+
+def _declared_ports(obj: dict) -> list[int]:
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "Service":
+        return [p["port"] for p in spec.get("ports") or [] if "port" in p]
+    if obj.get("kind") != "Pod":
+        spec = (spec.get("template") or {}).get("spec") or {}
+    return [p["containerPort"] for c in spec.get("containers") or [] for p in c.get("ports") or []
+            if "containerPort" in p]

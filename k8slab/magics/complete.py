@@ -16,7 +16,7 @@ COMMON_TYPES = ("pods", "deployments", "replicasets", "services", "configmaps", 
                 "persistentvolumeclaims", "persistentvolumes", "serviceaccounts", "endpoints")
 # verbs whose first positional is a resource TYPE (or TYPE/NAME)
 _TYPED = {"get", "describe", "delete", "explain", "tree", "events", "scale", "rollout", "wait", "check",
-          "label", "annotate", "patch"}
+          "label", "annotate", "patch", "expose"}
 _cache: dict = {}
 
 

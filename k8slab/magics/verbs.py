@@ -9,6 +9,8 @@ from IPython.core.error import UsageError
 VERBS: dict[str, str] = {
     "apply": "create or update objects from the cell's YAML, or from files (server-side apply)",
     "create": "create one object from flags: job --from=cronjob/X, deployment, configmap, secret, namespace",
+    "run": "start one pod: %k8s run web --image nginx:1.27 [-- ARGS]",
+    "expose": "create a Service for a Deployment, Pod, ReplicaSet or Service",
     "get": "list objects as a table (a DataFrame), or print them (-o yaml|json|name|jsonpath|custom-columns)",
     "describe": "a compact summary of one object: status, conditions, containers, recent events",
     "delete": "delete objects by TYPE/NAME, label or manifest",

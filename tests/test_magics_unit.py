@@ -95,6 +95,12 @@ def test_verb_and_flag_completion_suppresses_python_names(ip):
     assert "describe" in ip.complete("", "%k8s des", 8)[1]  # the legacy API too
 
 
+def test_subcommand_completion(ip):
+    assert _completions(ip, "%k8s set im") == [(9, "image")]
+    assert _completions(ip, "%k8s rollout und") == [(13, "undo")]
+    assert (5, "annotate") in _completions(ip, "%k8s an")
+
+
 def test_config_traitlet(ip):
     from k8slab.magics.magic import K8sMagics
 

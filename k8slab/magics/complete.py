@@ -16,7 +16,9 @@ COMMON_TYPES = ("pods", "deployments", "replicasets", "services", "configmaps", 
                 "persistentvolumeclaims", "persistentvolumes", "serviceaccounts", "endpoints")
 # verbs whose first positional is a resource TYPE (or TYPE/NAME)
 _TYPED = {"get", "describe", "delete", "explain", "tree", "events", "scale", "rollout", "wait", "check",
-          "label", "annotate", "patch", "expose"}
+          "label", "annotate", "patch", "expose", "set"}
+# verbs whose first word is a subcommand, then TYPE/NAME
+_SUBCOMMANDS = {"rollout": ("status", "history", "undo", "restart", "pause", "resume"), "set": ("image",)}
 _cache: dict = {}
 
 
@@ -96,9 +98,10 @@ def complete(line: str, symbol: str) -> list[str]:
     positionals = [a for i, a in enumerate(args)
                    if not a.startswith("-") and not (i and args[i - 1] in ("-n", "--namespace", "-c", "-l",
                                                                              "--container", "--selector", "-o"))]
-    if verb == "rollout":
+    subcommands = _SUBCOMMANDS.get(verb)
+    if subcommands:
         if not positionals:
-            return [s for s in ("status", "history", "undo", "restart", "pause", "resume") if s.startswith(word)]
+            return [s for s in subcommands if s.startswith(word)]
         positionals = positionals[1:]
     ns = _namespace_in(args)
     if verb == "logs" and not positionals:

@@ -1,4 +1,4 @@
-"""Every bad input to the read verbs is a short IPython UsageError (no traceback), never another exception."""
+"""Every bad input to the verbs is a short IPython UsageError (no traceback), never another exception."""
 
 from __future__ import annotations
 
@@ -42,6 +42,24 @@ def ip(cluster):
     ("events pod", "not TYPE/NAME"),
     ("use --context nope", "not defined"),
     ("api-resources --namespaced=maybe", "invalid choice"),
+    ("label deploy/nope a=b", 'deployments.apps "nope" not found'),
+    ("label deploy/nope", "at least one label update is required"),
+    ("label deploy/nope a=b a-", "can not both modify and remove 'a'"),
+    ("label deploy/nope a=b --list", "--list only shows the labels"),
+    ("label deploy -l app=x --all a=b --dry-run=maybe", "invalid choice"),
+    ("annotate deploy/nope", "at least one annotation update is required"),
+    ("patch deploy/nope", "with -p/--patch"),
+    ("patch deploy/nope -p '{\"spec\": ['", "neither JSON nor YAML"),
+    ("patch deploy/nope --type json -p '{}'", "a json patch is a list of operations"),
+    ("patch deploy/nope --type jsonish -p '{}'", "invalid choice"),
+    ("set image deploy/nope", "at least one image update is required"),
+    ("set image deploy/nope app=", "is not CONTAINER=IMAGE"),
+    ("set resources deploy/nope", "only 'set image' is here"),
+    ("run web", "run needs --image"),
+    ("run web --image nginx --restart Sometimes", "invalid restart policy"),
+    ("run web --image nginx --env NOEQUALS", "expected KEY=VALUE"),
+    ("expose deploy/nope --port 80", 'deployments.apps "nope" not found'),
+    ("expose deploy/a deploy/b --port 80", "one TYPE/NAME"),
     ("help nope", "unknown verb 'nope'"),
     ("nope", "unknown verb 'nope'"),
 ])

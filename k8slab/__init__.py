@@ -34,6 +34,8 @@ _LAZY = {
     "explain": "k8slab.api.explain",
     "api_resources": "k8slab.api.discovery",
     "tree": "k8slab.api.tree",
+    "version": "k8slab.api.version",
+    "cluster_info": "k8slab.api.version",
     "use": "k8slab.client.session",
     "check": "k8slab.api.check",
 }

@@ -167,3 +167,26 @@ def test_completion_of_types_and_names(ip, web):
     line = "%k8s get deployme"
     _, matches = ip.complete("", line, len(line))
     assert "deployments" in matches
+
+
+def test_version_and_cluster_info(cluster):
+    import k8slab
+    from k8slab.engine import versions
+
+    pin_lab_context()
+    text = str(k8slab.version())
+    assert text.splitlines()[0].startswith(f"Client Version: k8slab {k8slab.__version__} (kubernetes Python client ")
+    assert text.splitlines()[1] == f"Server Version: {versions.KUBERNETES}"
+    assert "Server" not in str(k8slab.version(client=True))
+    s = S.current()
+    svc = {"apiVersion": "v1", "kind": "Service",
+           "metadata": {"name": "k8slab-test-dns", "labels": {"kubernetes.io/cluster-service": "true",
+                                                              "kubernetes.io/name": "TestDNS"}},
+           "spec": {"ports": [{"name": "dns", "port": 53, "protocol": "UDP"}], "selector": {"k8s-app": "none"}}}
+    s.request("POST", "/api/v1/namespaces/kube-system/services", body=svc)
+    try:
+        lines = str(k8slab.cluster_info()).splitlines()
+    finally:
+        s.request("DELETE", "/api/v1/namespaces/kube-system/services/k8slab-test-dns")
+    assert lines[0] == f"Kubernetes control plane is running at {s.server.rstrip('/')}"
+    assert f"TestDNS is running at {s.server.rstrip('/')}/api/v1/namespaces/kube-system/services/k8slab-test-dns:dns/proxy" in lines

@@ -28,6 +28,8 @@ VERBS: dict[str, str] = {
     "explain": "the documentation of a type or field, from the server's OpenAPI",
     "api-resources": "the resource types the server serves",
     "tree": "the ownership tree of an object (Deployment → ReplicaSets → Pods)",
+    "version": "the kit's and the API server's versions",
+    "cluster-info": "where the control plane and the cluster's services answer",
     "use": "set the sticky context and namespace of the notebook",
     "help": "list the verbs, or show one verb's usage",
 }

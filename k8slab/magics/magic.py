@@ -48,9 +48,9 @@ class K8sMagics(Magics):
         ``{var}``/``$var`` are not expanded (YAML needs them); ``apply`` offers
         ``{{ name }}`` substitution from the notebook's variables instead.
 
-        Verbs: apply, create, get, describe, delete, events, logs, exec, scale, rollout, wait,
-        check, explain, api-resources, tree, use, help. ``%k8s help VERB`` shows
-        a verb's flags.
+        Verbs: apply, create, run, expose, get, describe, delete, events, logs, exec, label,
+        annotate, patch, set, scale, rollout, wait, check, explain, api-resources, tree,
+        version, cluster-info, use, help. ``%k8s help VERB`` shows a verb's flags.
 
         Examples::
 
@@ -60,6 +60,10 @@ class K8sMagics(Magics):
             %k8s get pods -A -l app=web --sort-by=.metadata.name
             %k8s get pods -o jsonpath='{.items[*].metadata.name}'
             %k8s describe pod/web-7d4b9c
+            %k8s label pod/web-7d4b9c tier=debug --overwrite
+            %k8s set image deploy/web web=nginx:1.28
+            %k8s patch deploy/web -p '{"spec": {"replicas": 2}}'
+            %k8s expose deploy/web --port 80 --type NodePort
             %k8s logs web-7d4b9c -c app --tail 20
             %k8s exec web-7d4b9c -- ls /usr/share/nginx/html   # kind: real containers
             %k8s events deploy/web

@@ -173,3 +173,17 @@ def test_magics_label_patch_set_image(ns):
     live = S.current().request("GET", f"/apis/apps/v1/namespaces/{ns}/deployments/web")
     assert live["spec"]["replicas"] == 2
     assert meta(ns, "a", "annotations")["note"] == "hello world"
+
+
+def test_set_image_reaches_a_cronjobs_template_and_init_containers(ns):
+    k8slab.apply({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"},
+                  "spec": {"schedule": "0 0 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+                      "restartPolicy": "Never", "initContainers": [{"name": "init", "image": "busybox:1.36"}],
+                      "containers": [{"name": "main", "image": "busybox:1.36"},
+                                     {"name": "side", "image": "busybox:1.36"}]}}}}}}, namespace=ns)
+    assert str(k8slab.set_image("cronjob/cj", "main=busybox:1.37", namespace=ns)) == "cronjob.batch/cj image updated"
+    k8slab.set_image("cronjob/cj", "*=busybox:1.38", "main=busybox:1.37", namespace=ns)  # a name wins over *
+    live = S.current().request("GET", f"/apis/batch/v1/namespaces/{ns}/cronjobs/cj")
+    spec = live["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert [c["image"] for c in spec["initContainers"]] == ["busybox:1.38"]
+    assert [c["image"] for c in spec["containers"]] == ["busybox:1.37", "busybox:1.38"]

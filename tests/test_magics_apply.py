@@ -111,6 +111,12 @@ def test_dry_run_and_diff_flags(ip, namespace):
     ip.run_cell_magic("k8s", f"apply -n {namespace}", CM.format(name="d", value="one"))
     res = ip.run_cell_magic("k8s", f"apply -n {namespace} --diff", CM.format(name="d", value="two"))
     assert "-  v: one\n+  v: two" in str(res)
+    same = ip.run_cell_magic("k8s", f"diff -n {namespace}", CM.format(name="d", value="two"))
+    assert str(same) == str(res)  # %%k8s diff is apply --diff
+    assert "No changes" in str(ip.run_cell_magic("k8s", f"diff -n {namespace}", CM.format(name="d", value="one")))
+    from k8slab.client.session import current
+
+    assert current().request("GET", f"/api/v1/namespaces/{namespace}/configmaps/d")["data"] == {"v": "one"}
 
 
 @pytest.mark.cluster

@@ -48,7 +48,7 @@ class K8sMagics(Magics):
         ``{var}``/``$var`` are not expanded (YAML needs them); ``apply`` offers
         ``{{ name }}`` substitution from the notebook's variables instead.
 
-        Verbs: apply, create, run, expose, get, describe, delete, events, logs, exec, label,
+        Verbs: apply, diff, create, run, expose, get, describe, delete, events, logs, exec, label,
         annotate, patch, set, scale, rollout, wait, check, explain, api-resources, tree,
         version, cluster-info, use, help. ``%k8s help VERB`` shows a verb's flags.
 

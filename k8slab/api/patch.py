@@ -62,8 +62,8 @@ def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: 
                              query=edits.query("kubectl-patch", "server"))
             except ApiError as exc:
                 err = _explain(exc, t, type, [])
-                raise type_of(err)(f"{t.label}: {err}\nNothing was patched.", status=err.status,
-                                   reason=err.reason, causes=err.causes) from None
+                raise err.__class__(f"{t.label}: {err}\nNothing was patched.", status=err.status,
+                                    reason=err.reason, causes=err.causes) from None
     lines, objs = [], []
     for t in found:
         before = sess.request("GET", t.path(subresource))
@@ -102,9 +102,6 @@ def _body(patch, patch_file, type_: str) -> str:
                  if type_ == "json" else 'an object, e.g. {"spec": {"replicas": 2}}')
         raise UsageError(f"patch: a {type_} patch is {shape}; got {type(patch).__name__} {patch!r:.80}.")
     return json.dumps(patch)
-
-
-type_of = type  # the builtin, which the ``type`` argument shadows inside patch()
 
 
 def _comparable(obj: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 
 import pytest
@@ -37,6 +38,21 @@ SAME_AS_KUBECTL = [
     "create secret generic db --from-literal=user=admin --from-literal=password=s3cret",
     "create secret generic typed --from-literal=a=b --type=example.com/custom",
     "create namespace lab-x",
+    "create cronjob hello --image busybox:1.36 --schedule '*/1 * * * *' -- date",
+    "create cronjob nightly --image busybox:1.36 --schedule '0 0 * * *' --restart Never",
+    "create secret docker-registry reg --docker-server registry.example.com --docker-username u"
+    " --docker-password 'p<&>' --docker-email e@x.com",
+    "create secret docker-registry hub --docker-username u --docker-password p",
+    "create service clusterip web --tcp 80:8080 --tcp 443",
+    "create service nodeport web --tcp 80:http --node-port 30080",
+    "create service clusterip headless --clusterip None",
+    "create service loadbalancer lb --tcp 80 --tcp 443:8443",
+    "create service externalname db --external-name db.example.com",
+    "create ingress simple --rule foo.com/bar=svc1:8080,tls=my-cert",
+    "create ingress multi --class nginx --rule 'app1.example.com/*=app1:80' --rule app2.example.com/=app2:http"
+    " --annotation nginx.ingress.kubernetes.io/ssl-redirect=true",
+    "create ingress merged --rule a.com/x=s1:80,tls=c1 --rule 'a.com/y/*=s2:81' --rule b.com/=s3:82,tls=c1"
+    " --rule c.com/=s3:82,tls --default-backend def:8080",
     "run web --image nginx:1.27",
     "run t --image busybox:1.36 --restart Never --port 80 --labels a=b,c=d --env X=1 --env Y=2 -- sleep 10",
     "run sh --image busybox:1.36 --command -- sh -c date",
@@ -51,14 +67,14 @@ def test_client_dry_run_yaml_is_kubectls(ip, cluster, tmp_path, line):
         pytest.fail(f"kubectl is not built at {KUBECTL}; run: k8slab build")
     pin_lab_context()
     head, sep, command = line.partition(" -- ")
-    flags = " --dry-run=client -o yaml" + (" --show-secrets" if "secret" in line else "")
+    flags = " --dry-run=client -o yaml" + (" --show-secrets" if "secret" in line else "")  # compare the values
     ours = yaml.safe_load(str(k8s(ip, head + flags + (f" -- {command}" if sep else ""))))
     config = ["--kubeconfig", "/dev/null"]
     if line.startswith("run "):  # kubectl run reads its namespace from a kubeconfig even for a client dry run
         from k8slab.engine.paths import kubeconfig_path
 
         config = ["--kubeconfig", str(kubeconfig_path()), "--context", S.current().context]
-    argv = [str(KUBECTL), *config, *head.split(), "--dry-run=client", "-o", "yaml"]
+    argv = [str(KUBECTL), *config, *shlex.split(head), "--dry-run=client", "-o", "yaml"]
     if sep:
         argv += ["--", *command.split()]
     theirs = yaml.safe_load(subprocess.run(argv, capture_output=True, text=True, check=True,
@@ -211,3 +227,21 @@ def test_run_and_expose_create_and_say_so(ip, namespace):
     k8s(ip, f"run bare -n {namespace} --image nginx:1.27")  # declares no port
     with pytest.raises(UsageError, match="couldn't find port"):
         k8s(ip, f"expose pod/bare -n {namespace}")
+
+
+def test_new_kinds_are_accepted_by_the_server(ip, namespace):
+    pin_lab_context()
+    lines = [
+        ("create cronjob hello --image busybox:1.36 --schedule '*/5 * * * *' -- date", "cronjob.batch/hello created"),
+        ("create secret docker-registry reg --docker-username u --docker-password p", "secret/reg created"),
+        ("create service nodeport web --tcp 80:8080", "service/web created"),
+        ("create service clusterip headless --clusterip None", "service/headless created"),
+        ("create ingress web --rule 'web.example.com/*=web:80,tls=web-tls'", "ingress.networking.k8s.io/web created"),
+    ]
+    for line, said in lines:
+        assert str(k8s(ip, f"{line} -n {namespace}")) == said
+    s = S.current()
+    svc = s.request("GET", f"/api/v1/namespaces/{namespace}/services/web")
+    assert 30000 <= svc["spec"]["ports"][0]["nodePort"] <= 32767
+    reg = s.request("GET", f"/api/v1/namespaces/{namespace}/secrets/reg")
+    assert reg["type"] == "kubernetes.io/dockerconfigjson"

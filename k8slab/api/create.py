@@ -9,25 +9,38 @@ from __future__ import annotations
 from ..client import session as _session
 from ..errors import UsageError
 from . import generators as gen
+from . import generators_net as gen_net
 from .output import TextResult, strip_managed_fields, to_json, to_yaml
 from .secrets import mask_secret
 
 # kubectl's names for what ``create`` makes -> canonical name
 KINDS = {"namespace": "namespace", "ns": "namespace",
          "deployment": "deployment", "deploy": "deployment",
-         "job": "job",
+         "job": "job", "cronjob": "cronjob", "cj": "cronjob",
          "configmap": "configmap", "cm": "configmap",
-         "secret generic": "secret generic", "secret tls": "secret tls"}
+         "secret generic": "secret generic", "secret tls": "secret tls",
+         "secret docker-registry": "secret docker-registry",
+         "service clusterip": "service clusterip", "service nodeport": "service nodeport",
+         "service loadbalancer": "service loadbalancer", "service externalname": "service externalname",
+         "ingress": "ingress", "ing": "ingress"}
+
 
 def build(kind: str, name: str, *, namespace: str | None = None, image: list[str] | str | None = None,
           replicas: int = 1, port: int | None = None, command: list[str] | None = None,
           from_: str | None = None, from_literal: list[str] = (), from_file: list[str] = (),
-          type_: str | None = None, cert: str | None = None, key: str | None = None) -> dict:
+          type_: str | None = None, cert: str | None = None, key: str | None = None,
+          schedule: str | None = None, restart: str | None = None,
+          docker_server: str | None = None, docker_username: str | None = None,
+          docker_password: str | None = None, docker_email: str | None = None,
+          tcp: list[str] = (), node_port: int | None = None, clusterip: str | None = None,
+          external_name: str | None = None, rule: list[str] = (), default_backend: str | None = None,
+          class_: str | None = None, annotation: list[str] = ()) -> dict:
     """The object ``create`` would send (nothing is sent)."""
     what = KINDS.get(kind)
     if what is None:
-        raise UsageError(f"create: cannot create {kind!r}; one of: namespace, deployment, job, configmap, "
-                         "secret generic, secret tls (for anything else write YAML: %%k8s apply)")
+        raise UsageError(f"create: cannot create {kind!r}; one of: namespace, deployment, job, cronjob, configmap,"
+                         " secret generic|tls|docker-registry, service clusterip|nodeport|loadbalancer|externalname,"
+                         " ingress (for anything else write YAML: %%k8s apply)")
     if not name:
         raise UsageError(f"create {what} needs a NAME")
     images = [image] if isinstance(image, str) else list(image or [])
@@ -39,10 +52,21 @@ def build(kind: str, name: str, *, namespace: str | None = None, image: list[str
         if from_:
             return _job_from(name, from_, namespace, images, command)
         return gen.job(name, images[0] if images else None, command)
+    if what == "cronjob":
+        return gen.cronjob(name, images[0] if images else None, schedule, restart=restart, command=command)
     if what == "configmap":
         return gen.configmap(name, from_literal, from_file)
     if what == "secret generic":
         return gen.secret_generic(name, from_literal, from_file, type_)
+    if what == "secret docker-registry":
+        return gen.secret_docker_registry(name, server=docker_server, username=docker_username,
+                                          password=docker_password, email=docker_email)
+    if what.startswith("service "):
+        return gen_net.service(what.split()[1], name, tcp=list(tcp), node_port=node_port, cluster_ip=clusterip,
+                               external_name=external_name)
+    if what == "ingress":
+        return gen_net.ingress(name, rules=list(rule), default_backend=default_backend, class_=class_,
+                               annotations=list(annotation))
     return gen.secret_tls(name, cert, key)
 
 
@@ -165,7 +189,7 @@ def expose(target: str, *names: str, port: int | None = None, target_port: str |
         raise UsageError("expose makes a Service for one object: give one TYPE/NAME.")
     obj = found[0].get()
     obj.setdefault("kind", found[0].info.kind)
-    svc = gen.service_for(obj, name=name, port=port, target_port=None if target_port is None else str(target_port),
+    svc = gen_net.service_for(obj, name=name, port=port, target_port=None if target_port is None else str(target_port),
                           type_=type, protocol=protocol, selector=selector)
     return submit(svc, namespace=namespace, dry_run=dry_run, output=output, action="exposed",
                   field_manager="kubectl-expose")

@@ -185,7 +185,7 @@ def pod(name: str, image: str | None, *, labels: str | None = None, env: list[st
     if port is not None:
         c["ports"] = [{"containerPort": port}]
     return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "labels": _labels(labels) if labels else {"run": name}},
+            "metadata": {"name": name, "labels": labels_from(labels) if labels else {"run": name}},
             "spec": {"containers": [c], "dnsPolicy": "ClusterFirst", "restartPolicy": restart},
             "status": {}}
 
@@ -197,75 +197,53 @@ def _pair(text: str, flag: str) -> tuple[str, str]:
     return key, value
 
 
-def _labels(text: str) -> dict:
+def labels_from(text: str) -> dict:
+    """``a=b,c=d`` (``--labels``, ``--selector``) as a dict."""
     return dict(_pair(p, "--labels") for p in text.split(",") if p)
 
 
-_SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+def _go_json(obj) -> bytes:
+    """JSON as Go's encoding/json writes it (compact; <, >, & and U+2028/9 escaped)."""
+    import json
+
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text.encode()
 
 
-def service_for(obj: dict, *, name: str | None = None, port: int | None = None,
-                target_port: str | None = None, type_: str | None = None, protocol: str = "TCP",
-                selector: str | None = None) -> dict:
-    """``kubectl expose``'s Service for ``obj`` (a Pod, Service, ReplicaSet, Deployment or
-    ReplicationController): its selector, its labels, its ports unless ``port`` is given."""
-    kind = obj.get("kind")
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    if kind == "Pod":
-        found = meta.get("labels") or {}
-    elif kind in ("Service", "ReplicationController"):
-        found = spec.get("selector") or {}
-    elif kind in ("Deployment", "ReplicaSet"):
-        sel = spec.get("selector") or {}
-        if sel.get("matchExpressions"):
-            raise UsageError(f"cannot expose {kind.lower()}/{meta.get('name')}: its selector uses matchExpressions,"
-                             " which a Service cannot; give --selector KEY=VALUE,….")
-        found = sel.get("matchLabels") or {}
-    else:
-        raise UsageError(f"cannot expose a {kind}: expose a Pod, Service, ReplicaSet, Deployment or"
-                         " ReplicationController.")
-    chosen = _labels(selector) if selector else dict(found)
-    if not chosen:
-        raise UsageError(f"cannot expose {kind.lower()}/{meta.get('name')}: it has no labels to select its pods"
-                         " by; give --selector KEY=VALUE.")
-    if type_ is not None and type_ not in _SERVICE_TYPES:
-        raise UsageError(f"--type={type_}: one of {', '.join(_SERVICE_TYPES)}")
-    ports = _service_ports(obj, port, target_port, protocol)
-    svc_meta = {"name": name or meta.get("name")}
-    if meta.get("labels"):
-        svc_meta["labels"] = dict(meta["labels"])
-    if meta.get("namespace"):
-        svc_meta["namespace"] = meta["namespace"]
-    svc = {"apiVersion": "v1", "kind": "Service", "metadata": svc_meta,
-           "spec": {"ports": ports, "selector": chosen}, "status": {"loadBalancer": {}}}
-    if type_:
-        svc["spec"]["type"] = type_
-    return svc
+def secret_docker_registry(name: str, *, server: str | None = None, username: str | None = None,
+                           password: str | None = None, email: str | None = None) -> dict:
+    """``kubectl create secret docker-registry``: a ``.dockerconfigjson`` with one registry."""
+    if not username or not password:
+        raise UsageError("create secret docker-registry needs --docker-username and --docker-password"
+                         " (and --docker-server, default Docker Hub)")
+    entry = {"username": username, "password": password}
+    if email:
+        entry["email"] = email
+    entry["auth"] = base64.b64encode(f"{username}:{password}".encode()).decode()
+    config = _go_json({"auths": {server or "https://index.docker.io/v1/": entry}})
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
+            "data": {".dockerconfigjson": base64.b64encode(config).decode()},
+            "type": "kubernetes.io/dockerconfigjson"}
 
 
-def _service_ports(obj: dict, port: int | None, target_port: str | None, protocol: str) -> list[dict]:
-    def target(default):
-        if target_port is None:
-            return default
-        return int(target_port) if str(target_port).isdigit() else target_port
-
-    if port is not None:
-        return [{"port": port, "protocol": protocol, "targetPort": target(port)}]
-    found = _declared_ports(obj)
-    if not found:
-        raise UsageError("couldn't find port via --port flag or introspection: give --port, e.g. --port 80")
-    if len(found) == 1:
-        return [{"port": found[0], "protocol": protocol, "targetPort": target(found[0])}]
-    return [{"name": f"port-{i}", "port": p, "protocol": protocol, "targetPort": target(p)}
-            for i, p in enumerate(found, 1)]
-
-
-def _declared_ports(obj: dict) -> list[int]:
-    spec = obj.get("spec") or {}
-    if obj.get("kind") == "Service":
-        return [p["port"] for p in spec.get("ports") or [] if "port" in p]
-    if obj.get("kind") != "Pod":
-        spec = (spec.get("template") or {}).get("spec") or {}
-    return [p["containerPort"] for c in spec.get("containers") or [] for p in c.get("ports") or []
-            if "containerPort" in p]
+def cronjob(name: str, image: str | None, schedule: str | None, *, restart: str | None = None,
+            command: list[str] | None = None) -> dict:
+    """``kubectl create cronjob NAME --image I --schedule S [-- COMMAND…]``."""
+    if not image or not schedule:
+        raise UsageError("create cronjob needs --image and --schedule, e.g. %k8s create cronjob hello"
+                         " --image busybox:1.36 --schedule '*/1 * * * *' -- date")
+    restart = restart or "OnFailure"
+    if restart not in ("OnFailure", "Never"):
+        raise UsageError(f"--restart={restart}: a CronJob's pods restart OnFailure or Never")
+    c: dict = {"name": name, "image": image, "resources": {}}
+    if command:
+        c["command"] = list(command)
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name},
+            "spec": {"jobTemplate": {"metadata": {"name": name},
+                                     "spec": {"template": {"metadata": {},
+                                                           "spec": {"containers": [c], "restartPolicy": restart}}}},
+                     "schedule": schedule},
+            "status": {}}

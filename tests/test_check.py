@@ -48,6 +48,11 @@ def test_check_passes_with_a_tick_line(namespace):
                             timeout=0)) == "✓ service/web: type=NodePort, port=80, labels.tier=front"
     assert str(k8slab.check("deploy/web", "ready", "image=nginx:1.27", namespace=namespace)) == \
         "✓ deployment.apps/web: ready, image=nginx:1.27"
+    # a missing field is shown as <none>, and can be asked for as <none> (or as nothing)
+    assert str(k8slab.check("svc/web", "spec.externalName=<none>", "spec.loadBalancerIP=", namespace=namespace,
+                            timeout=0)) == "✓ service/web: spec.externalName=<none>, spec.loadBalancerIP="
+    with pytest.raises(CheckFailedError, match="spec.type: expected <none>, found NodePort"):
+        k8slab.check("svc/web", "spec.type=<none>", namespace=namespace, timeout=0)
 
 
 def test_check_failure_says_expected_found_and_hint(namespace):

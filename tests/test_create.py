@@ -232,7 +232,7 @@ def test_run_and_expose_create_and_say_so(ip, namespace):
 def test_new_kinds_are_accepted_by_the_server(ip, namespace):
     pin_lab_context()
     lines = [
-        ("create cronjob hello --image busybox:1.36 --schedule '*/5 * * * *' -- date", "cronjob.batch/hello created"),
+        ("create cronjob tick --image busybox:1.36 --schedule '*/5 * * * *' -- date", "cronjob.batch/tick created"),
         ("create secret docker-registry reg --docker-username u --docker-password p", "secret/reg created"),
         ("create service nodeport web --tcp 80:8080", "service/web created"),
         ("create service clusterip headless --clusterip None", "service/headless created"),

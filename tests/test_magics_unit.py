@@ -99,6 +99,7 @@ def test_subcommand_completion(ip):
     assert _completions(ip, "%k8s set im") == [(9, "image")]
     assert _completions(ip, "%k8s rollout und") == [(13, "undo")]
     assert (5, "annotate") in _completions(ip, "%k8s an")
+    assert _completions(ip, "%k8s taint no") == [(11, "nodes")]
 
 
 def test_config_traitlet(ip):

@@ -5,7 +5,8 @@ object until every condition holds (a ✓ line) or the timeout passes (a ✗ lin
 with what was expected, what was found and a hint, raised as
 :class:`~k8slab.errors.CheckFailedError` so that an nbval run fails).
 
-A condition is ``KEY OP VALUE`` with ``=``/``==``, ``!=``, ``>=``, ``<=``, ``>``, ``<``,
+A condition is ``KEY OP VALUE`` with ``=``/``==``, ``!=``, ``>=``, ``<=``, ``>``, ``<``
+(``KEY=`` or ``KEY=<none>``: the field is missing or empty),
 or a bare ``ready`` (kstatus readiness), ``exists`` or ``absent``. KEY is a
 short name (below) or any field path (``spec.template.spec.containers[0].image``,
 ``{.status.phase}``).
@@ -159,6 +160,8 @@ def _text(v) -> str:
 
 
 def _compare(have, op: str, want: str) -> bool:
+    if want == "<none>":  # how a missing value is shown (here and in kubectl's columns): the empty value
+        want = ""
     if isinstance(have, bool) or want.lower() in ("true", "false"):
         left, right = _text(have).lower(), want.lower()
     else:

@@ -104,6 +104,10 @@ def complete(line: str, symbol: str) -> list[str]:
             return [s for s in subcommands if s.startswith(word)]
         positionals = positionals[1:]
     ns = _namespace_in(args)
+    if verb in ("cordon", "uncordon", "drain") or (verb == "taint" and positionals[:1] in (["nodes"], ["node"])):
+        return [n for n in object_names("nodes") if n.startswith(word)]
+    if verb == "taint" and not positionals:
+        return [w for w in ("nodes",) if w.startswith(word)]
     if verb == "logs" and not positionals:
         return [n for n in object_names("pods", ns) if n.startswith(word)]
     if verb not in _TYPED:

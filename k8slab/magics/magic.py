@@ -49,8 +49,8 @@ class K8sMagics(Magics):
         ``{{ name }}`` substitution from the notebook's variables instead.
 
         Verbs: apply, diff, create, run, expose, get, describe, delete, events, logs, exec, label,
-        annotate, patch, set, scale, rollout, wait, check, explain, api-resources, tree,
-        version, cluster-info, use, help. ``%k8s help VERB`` shows a verb's flags.
+        annotate, patch, set, scale, rollout, cordon, uncordon, drain, taint, wait, check, explain,
+        api-resources, tree, version, cluster-info, use, help. ``%k8s help VERB`` shows a verb's flags.
 
         Examples::
 

@@ -70,6 +70,12 @@ def add_namespace_flags(p: CmdParser, all_namespaces: bool = True) -> None:
         p.add_argument("-A", "--all-namespaces", action="store_true", help="across all namespaces")
 
 
+def add_dry_run_flag(p: CmdParser) -> None:
+    """kubectl's ``--dry-run[=client|server|none]`` (bare: client)."""
+    p.add_argument("--dry-run", nargs="?", const="client", choices=["none", "client", "server"],
+                   help="client: nothing is sent; server: the server checks, stores nothing")
+
+
 def add_selection_flags(p: CmdParser) -> None:
     """``-l/--selector`` and ``--all``: every object of one TYPE instead of named ones."""
     p.add_argument("-l", "--selector", help="every object of TYPE with these labels")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, add_dry_run_flag
 
 
 _SUBTYPES = {"secret": ("generic", "tls", "docker-registry"),
@@ -80,8 +80,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--default-backend", metavar="SVC:PORT", help="ingress: where unmatched traffic goes")
     p.add_argument("--class", dest="class_", metavar="CLASS", help="ingress: its IngressClass")
     p.add_argument("--annotation", action="append", default=[], metavar="KEY=VALUE", help="ingress: an annotation")
-    p.add_argument("--dry-run", nargs="?", const="client", choices=["none", "client", "server"],
-                   help="client: build only; server: the server checks, stores nothing")
+    add_dry_run_flag(p)
     p.add_argument("-o", "--output", choices=["yaml", "json", "name"], help="print the object")
     p.add_argument("--show-secrets", action="store_true", help="print Secret values with -o yaml|json")
     return p

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, add_dry_run_flag
 
 
 def build_parser() -> CmdParser:
@@ -19,8 +19,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--name", help="the Service's name (default: the object's)")
     p.add_argument("--protocol", default="TCP", choices=["TCP", "UDP", "SCTP"])
     p.add_argument("--selector", help="a=b,c=d instead of the object's selector")
-    p.add_argument("--dry-run", nargs="?", const="client", choices=["none", "client", "server"],
-                   help="client: build only; server: the server checks, stores nothing")
+    add_dry_run_flag(p)
     p.add_argument("-o", "--output", choices=["yaml", "json", "name"], help="print the Service")
     return p
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags, add_selection_flags
+from ..parser import CmdParser, add_namespace_flags, add_selection_flags, add_dry_run_flag
 
 
 def build_edit_parser(verb: str, noun: str, examples: str) -> CmdParser:
@@ -16,8 +16,7 @@ def build_edit_parser(verb: str, noun: str, examples: str) -> CmdParser:
     add_selection_flags(p)
     p.add_argument("--overwrite", action="store_true", help=f"allow changing a {noun} that has another value")
     p.add_argument("--list", action="store_true", help=f"only print the {noun}s")
-    p.add_argument("--dry-run", nargs="?", const="client", choices=["none", "client", "server"],
-                   help="server: the server checks, stores nothing; client: nothing is sent")
+    add_dry_run_flag(p)
     p.add_argument("-o", "--output", choices=["name", "yaml", "json"], help="print the object(s)")
     return p
 

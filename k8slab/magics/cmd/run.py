@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, add_dry_run_flag
 
 
 class RunParser(CmdParser):
@@ -34,8 +34,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--labels", metavar="a=b,c=d", help="labels instead of run=NAME")
     p.add_argument("--restart", default="Always", help="Always (default), OnFailure or Never")
     p.add_argument("--command", action="store_true", help="what follows -- is the command, not args")
-    p.add_argument("--dry-run", nargs="?", const="client", choices=["none", "client", "server"],
-                   help="client: build only; server: the server checks, stores nothing")
+    add_dry_run_flag(p)
     p.add_argument("-o", "--output", choices=["yaml", "json", "name"], help="print the pod")
     return p
 

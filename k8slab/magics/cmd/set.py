@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags, add_selection_flags
+from ..parser import CmdParser, add_namespace_flags, add_selection_flags, add_dry_run_flag
 
 
 def build_parser() -> CmdParser:
@@ -15,8 +15,7 @@ def build_parser() -> CmdParser:
     p.add_argument("words", nargs="*", metavar="TYPE/NAME… CONTAINER=IMAGE…")
     add_namespace_flags(p, all_namespaces=False)
     add_selection_flags(p)
-    p.add_argument("--dry-run", nargs="?", const="client", choices=["none", "client", "server"],
-                   help="server: the server checks, stores nothing; client: nothing is sent")
+    add_dry_run_flag(p)
     p.add_argument("-o", "--output", choices=["name", "yaml", "json"], help="print the object(s)")
     return p
 

@@ -20,10 +20,10 @@ KUBECTL = bin_dir("kubernetes", versions.KUBERNETES) / "kubectl"
 GUARD = {"key": "k8slab.dev/test-node", "value": "true", "effect": "NoSchedule"}  # keeps other pods away
 
 
-def _node(name: str) -> dict:
+def _node(name: str, pair: str) -> dict:
     return {"apiVersion": "v1", "kind": "Node",
             "metadata": {"name": name, "annotations": {"kwok.x-k8s.io/node": "fake"},
-                         "labels": {"type": "kwok", "kubernetes.io/hostname": name, "k8slab.dev/test": "true"}},
+                         "labels": {"type": "kwok", "kubernetes.io/hostname": name, "k8slab.dev/test-pair": pair}},
             "spec": {"taints": [GUARD]},
             "status": {"allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"},
                        "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"}}}
@@ -34,9 +34,10 @@ def nodes(cluster):
     """Two fresh simulated nodes (KWOK runs every node), tainted so only the test's pods land there."""
     pin_lab_context()
     s = S.current()
-    names = [f"k8slab-test-node-{secrets.token_hex(3)}" for _ in range(2)]
+    pair = secrets.token_hex(3)
+    names = [f"k8slab-test-node-{pair}-{i}" for i in (1, 2)]
     for n in names:
-        s.request("POST", "/api/v1/nodes", body=_node(n))
+        s.request("POST", "/api/v1/nodes", body=_node(n, pair))
     try:
         # KWOK reports them Ready within a second; the node controller then lifts its not-ready taint
         k8slab.wait(*(f"node/{n}" for n in names), for_="condition=Ready", timeout="60s")
@@ -107,7 +108,8 @@ def test_drain_evicts_what_controllers_remake_and_stops_on_the_rest(nodes, names
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
          "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
                   "template": {"metadata": {"labels": {"app": "web"}},
-                               "spec": {"nodeSelector": {"k8slab.dev/test": "true"}, "tolerations": tolerate,
+                               "spec": {"nodeSelector": {"k8slab.dev/test-pair": a.split("-")[-2]},
+                                        "tolerations": tolerate,
                                         "containers": [{"name": "app", "image": "nginx:1.27"}]}}}},
         {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare"},
          "spec": {"nodeName": a, "tolerations": tolerate, "containers": [{"name": "app", "image": "nginx:1.27"}]}},

@@ -148,3 +148,18 @@ def test_unreachable_cluster_is_a_short_usage_error(ip, tmp_path, monkeypatch):
         assert f"127.0.0.1:{port}" in msg and "k8slab up" in msg and len(msg.splitlines()) <= 3
     finally:
         S.reset()
+
+
+@pytest.mark.parametrize("line,kept", [
+    ("uncordon k8slab-worker  # in case", "uncordon k8slab-worker  "),
+    ("get pods #", "get pods "),
+    ("# only a comment", ""),
+    ("label pod/x note=a#b", "label pod/x note=a#b"),
+    ("get pods -o jsonpath='{.a} #{.b}'", "get pods -o jsonpath='{.a} #{.b}'"),
+    ('annotate pod/x "n=a # b" # why', 'annotate pod/x "n=a # b" '),
+    ("get pods \\#x", "get pods \\#x"),
+])
+def test_a_trailing_comment_is_dropped_as_a_shell_would(line, kept):
+    from k8slab.magics.parser import strip_comment
+
+    assert strip_comment(line) == kept

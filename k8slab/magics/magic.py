@@ -77,8 +77,10 @@ class K8sMagics(Magics):
             metadata: {name: demo}
             data: {greeting: hello}
         """
+        from .parser import strip_comment
+
         try:
-            argv = shlex.split(line, posix=True)
+            argv = shlex.split(strip_comment(line), posix=True)
         except ValueError as e:
             raise UsageError(f"%k8s: cannot split the line ({e}); check the quotes.") from None
         if not argv:

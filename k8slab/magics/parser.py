@@ -63,6 +63,32 @@ class CmdParser(argparse.ArgumentParser):
         raise HelpShown()
 
 
+def strip_comment(line: str) -> str:
+    """The line without a trailing ``# comment``, as a shell reads it: ``#`` starts a comment only
+    at the start of a word and outside quotes (``note=a#b`` and ``'#x'`` stay)."""
+    quote = None
+    word_start = True
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            elif ch == "\\" and quote == '"':
+                i += 1
+            word_start = False
+        elif ch in "'\"":
+            quote, word_start = ch, False
+        elif ch == "\\":
+            i, word_start = i + 1, False
+        elif ch == "#" and word_start:
+            return line[:i]
+        else:
+            word_start = ch.isspace()
+        i += 1
+    return line
+
+
 def add_namespace_flags(p: CmdParser, all_namespaces: bool = True) -> None:
     """``-n/--namespace`` and, optionally, ``-A/--all-namespaces``."""
     p.add_argument("-n", "--namespace", help="namespace (default: the session's, see %%k8s use)")

@@ -239,7 +239,7 @@ def test_new_kinds_are_accepted_by_the_server(ip, namespace):
         ("create ingress web --rule 'web.example.com/*=web:80,tls=web-tls'", "ingress.networking.k8s.io/web created"),
     ]
     for line, said in lines:
-        assert str(k8s(ip, f"{line} -n {namespace}")) == said
+        assert str(k8s(ip, line.replace("create ", f"create -n {namespace} ", 1))) == said  # -n before any --
     s = S.current()
     svc = s.request("GET", f"/api/v1/namespaces/{namespace}/services/web")
     assert 30000 <= svc["spec"]["ports"][0]["nodePort"] <= 32767

@@ -10,8 +10,8 @@ from ..client import session as _session
 from ..errors import UsageError
 from . import generators as gen
 from . import generators_net as gen_net
-from .output import TextResult, strip_managed_fields, to_json, to_yaml
-from .secrets import mask_secret
+from .edits import printed
+from .output import TextResult
 
 # kubectl's names for what ``create`` makes -> canonical name
 KINDS = {"namespace": "namespace", "ns": "namespace",
@@ -127,14 +127,8 @@ def submit(obj: dict, *, namespace: str | None, dry_run: str | None, output: str
     if dry_run != "client":
         query = {"fieldManager": field_manager, "dryRun": "All" if dry_run == "server" else None}
         obj = s.request("POST", s.path(info, ns), body=obj, query=query)
-    ref = f"{info.name_prefix}/{name}"
-    if output == "name":
-        return TextResult(ref, obj)
-    if output in ("yaml", "json"):
-        shown = strip_managed_fields(obj if show_secrets else mask_secret(obj))
-        return TextResult((to_yaml if output == "yaml" else to_json)(shown).rstrip("\n"), obj)
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
-    return TextResult(f"{ref} {action}{suffix}", obj)
+    return TextResult(printed(f"{info.name_prefix}/{name}", action, obj, dry_run, output,
+                              show_secrets=show_secrets), obj)
 
 
 def run(name: str, *, image: str | None = None, args: list[str] | None = None, command: bool = False,

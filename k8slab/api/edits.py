@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from k8slab.api.output import strip_managed_fields, to_json, to_yaml
 from k8slab.api.secrets import mask_secret
-from k8slab.api.targets import Lines, Target
+from k8slab.api.targets import Lines
 from k8slab.errors import UsageError
 
 OUTPUTS = ("name", "yaml", "json")
@@ -30,15 +30,26 @@ def query(field_manager: str, dry_run: str | None) -> dict:
     return {"fieldManager": field_manager, "dryRun": "All" if dry_run == "server" else None}
 
 
-def printed(t: Target, action: str, obj: dict, dry_run: str | None, output: str | None) -> str:
-    """One object's printed form: ``configmap/app labeled (server dry run)``, its name, or its YAML/JSON."""
+def suffix(dry_run: str | None) -> str:
+    """What a result line ends with: `` (dry run)``, `` (server dry run)`` or nothing."""
+    return {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
+
+
+def printed(label: str, action: str, obj: dict, dry_run: str | None, output: str | None, *,
+            show_secrets: bool = False) -> str:
+    """One object's printed form: ``configmap/app labeled (server dry run)``, its name, or its
+    YAML/JSON (Secret values masked unless ``show_secrets``)."""
     if output == "name":
-        return t.label
+        return label
     if output in ("yaml", "json"):
-        shown = strip_managed_fields(mask_secret(obj))
+        shown = strip_managed_fields(obj if show_secrets else mask_secret(obj))
         return (to_yaml if output == "yaml" else to_json)(shown).rstrip("\n")
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
-    return f"{t.label} {action}{suffix}"
+    return f"{label} {action}{suffix(dry_run)}"
+
+
+def none_found(selector: str | None) -> Lines:
+    """The result when ``-l``/``--all`` selected nothing."""
+    return Lines([f"No resources found{' matching ' + selector if selector else ''}."])
 
 
 def result(lines: list[str], objs: list[dict], output: str | None) -> Lines:

@@ -109,7 +109,7 @@ def _edit(field: _Field, args, namespace, selector, all_, overwrite, list_, dry_
     new, remove = parse_edits(field, changes)
     found = select(words, namespace, selector=selector, all_=all_, verb=field.verb)
     if not found:
-        return Lines([f"No resources found{' matching ' + selector if selector else ''}."])
+        return edits.none_found(selector)
     sess = session()
     objs = [t.get() for t in found]
     if list_:
@@ -136,7 +136,7 @@ def _edit(field: _Field, args, namespace, selector, all_, overwrite, list_, dry_
                                content_type=MERGE_PATCH, query=edits.query(f"kubectl-{field.verb}", dry_run))
         elif patch:
             obj = {**obj, "metadata": {**obj.get("metadata", {}), field.key: want}}
-        lines.append(edits.printed(t, _action(field, have, want), obj, dry_run, output))
+        lines.append(edits.printed(t.label, _action(field, have, want), obj, dry_run, output))
         out.append(obj)
     return edits.result(lines, out, output)
 

@@ -55,8 +55,7 @@ def _set_unschedulable(names: list[str], value: bool, dry_run: str | None, word:
             if dry_run != "client":
                 node = sess.request("PATCH", f"/api/v1/nodes/{name}", body={"spec": {"unschedulable": value or None}},
                                     content_type=MERGE_PATCH, query=edits.query("kubectl-cordon", dry_run))
-            suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
-            lines.append(f"{_label(name)} {word}{suffix}")
+            lines.append(f"{_label(name)} {word}{edits.suffix(dry_run)}")
         objs.append(node)
     return Lines(lines, objs)
 
@@ -153,10 +152,7 @@ def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, de
     dry_run = edits.check_flags("drain", dry_run, None)
     if dry_run == "client":
         raise UsageError("drain: use --dry-run=server (the server checks the cordon and each eviction).")
-    names = _node_names([node], None)
-    if len(names) != 1:
-        raise UsageError("drain takes one node.")
-    name = names[0]
+    (name,) = _node_names([node], None)
     seconds = parse_duration(timeout)
     sess = session()
     lines = list(_set_unschedulable([name], True, dry_run, "cordoned"))
@@ -166,7 +162,7 @@ def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, de
         raise K8sLabError("\n".join([*lines, f'unable to drain node "{name}" (it stays cordoned; uncordon it to undo):',
                                      *found.errors]))
     lines += [f"Warning: {'; '.join(found.warnings)}"] if found.warnings else []
-    suffix = " (server dry run)" if dry_run else ""
+    suffix = edits.suffix(dry_run)
     deadline = time.monotonic() + seconds
     for pod in found.evict:
         meta = pod["metadata"]
@@ -291,8 +287,7 @@ def taint(*args: str, overwrite: bool = False, selector: str | None = None, all:
     for name, node, (taints, action) in plans:
         if dry_run != "client":
             node = _put_taints(sess, name, node, taints, dry_run)
-        suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
-        lines.append(f"{_label(name)} {action}{suffix}")
+        lines.append(f"{_label(name)} {action}{edits.suffix(dry_run)}")
         objs.append(node)
     return Lines(lines, objs)
 

@@ -53,7 +53,7 @@ def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: 
     body = _body(patch, patch_file, type)
     found = select(targets, namespace, selector=selector, all_=all, verb="patch")
     if not found:
-        return Lines([f"No resources found{' matching ' + selector if selector else ''}."])
+        return edits.none_found(selector)
     sess = session()
     if len(found) > 1 and dry_run is None:  # all or nothing: the server checks every patch first
         for t in found:
@@ -73,7 +73,7 @@ def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: 
         except ApiError as exc:
             raise _explain(exc, t, type, lines) from None
         same = _comparable(obj) == _comparable(before)
-        lines.append(edits.printed(t, "patched (no change)" if same else "patched", obj, dry_run, output))
+        lines.append(edits.printed(t.label, "patched (no change)" if same else "patched", obj, dry_run, output))
         objs.append(obj)
     return edits.result(lines, objs, output)
 

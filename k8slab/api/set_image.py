@@ -45,7 +45,7 @@ def set_image(*args: str, namespace: str | None = None, selector: str | None = N
     images = _parse_pairs(pairs)
     found = select(words, namespace, selector=selector, all_=all, verb="set image")
     if not found:
-        return Lines([f"No resources found{' matching ' + selector if selector else ''}."])
+        return edits.none_found(selector)
     objs = [t.get() for t in found]
     plans, problems = [], []
     for t, obj in zip(found, objs):
@@ -61,7 +61,7 @@ def set_image(*args: str, namespace: str | None = None, selector: str | None = N
         if changes and dry_run != "client":
             obj = sess.request("PATCH", t.path(), body=_nest(path, changes), content_type=STRATEGIC,
                                query=edits.query("kubectl-set", dry_run))
-        lines.append(edits.printed(t, "image updated" if changes else "image unchanged", obj, dry_run, output))
+        lines.append(edits.printed(t.label, "image updated" if changes else "image unchanged", obj, dry_run, output))
         out.append(obj)
     return edits.result(lines, out, output)
 

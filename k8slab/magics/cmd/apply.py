@@ -30,14 +30,20 @@ def build_parser() -> CmdParser:
     return p
 
 
+def cell_or_files(verb: str, cell: str | None, files: list[str]) -> str | None:
+    """The cell's YAML, or None when ``-f`` gives files; one of the two is required."""
+    text = cell if cell is not None and cell.strip() else None
+    if text is None and not files:
+        raise UsageError(f"%k8s {verb} needs YAML: write it in the cell (%%k8s {verb}) or pass -f PATH.")
+    if text is not None and files:
+        raise UsageError(f"%%k8s {verb} takes YAML from the cell or from -f, not both.")
+    return text
+
+
 def run(args, cell, shell):
     from ...api.apply import apply
 
-    text = cell if cell is not None and cell.strip() else None
-    if text is None and not args.filename:
-        raise UsageError("%k8s apply needs YAML: write it in the cell (%%k8s apply) or pass -f PATH.")
-    if text is not None and args.filename:
-        raise UsageError("%%k8s apply takes YAML from the cell or from -f, not both.")
+    text = cell_or_files("apply", cell, args.filename)
     if args.selector and not args.prune:
         raise UsageError("-l/--selector only makes sense with --prune for apply.")
     wait = parse_duration(args.wait) if args.wait else False

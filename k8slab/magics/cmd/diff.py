@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from IPython.core.error import UsageError
-
 from ..parser import CmdParser
+from .apply import cell_or_files
 
 
 def build_parser() -> CmdParser:
@@ -22,11 +21,7 @@ def build_parser() -> CmdParser:
 def run(args, cell, shell):
     from ...api.apply import apply
 
-    text = cell if cell is not None and cell.strip() else None
-    if text is None and not args.filename:
-        raise UsageError("%k8s diff needs YAML: write it in the cell (%%k8s diff) or pass -f PATH.")
-    if text is not None and args.filename:
-        raise UsageError("%%k8s diff takes YAML from the cell or from -f, not both.")
+    text = cell_or_files("diff", cell, args.filename)
     return apply(text, files=args.filename or None, namespace=args.namespace, diff=True,
                  force_conflicts=args.force_conflicts,
                  context_vars=shell.user_ns if shell is not None else None)

@@ -60,6 +60,27 @@ def test_delete_by_name_waits_until_gone(namespace, sess):
     assert gone(sess, f"/api/v1/namespaces/{namespace}/configmaps/c")
 
 
+def test_delete_waits_for_the_deleted_object_not_its_name(namespace, sess, monkeypatch):
+    """A StatefulSet makes pod web-0 again at once: the wait must accept a same-named pod with
+    another uid (kubectl waits for the uid). The watch is shown the replacement first, as when
+    it starts after the controller already made it."""
+    import k8slab.api.delete as D
+
+    k8slab.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: web-0}\n"
+                 "spec: {containers: [{name: app, image: nginx:1.27}]}\n", namespace=namespace)
+    old_uid = sess.request("GET", f"/api/v1/namespaces/{namespace}/pods/web-0")["metadata"]["uid"]
+    seen = []
+
+    def replacement_first(info, ns, name, check, deadline, on_change=None):
+        other = {"metadata": {"name": name, "uid": "the-replacement"}}
+        seen.append((check(other), check({"metadata": {"name": name, "uid": old_uid}}), check(None)))
+        return seen[-1][0], other
+
+    monkeypatch.setattr(D, "watch_until", replacement_first)
+    assert str(k8slab.delete("pod/web-0", namespace=namespace, timeout="5s")) == 'pod "web-0" deleted'
+    assert seen == [(True, False, True)]
+
+
 def test_delete_by_label_and_from_yaml(namespace, sess):
     cms = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {n}, labels: {{grp: x}}}}\n"
                   for n in ("a", "b"))

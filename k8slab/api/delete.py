@@ -59,13 +59,16 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
     missing = []
     for t in found:
         try:
-            sess.request("DELETE", t.path(), query=query)
+            answer = sess.request("DELETE", t.path(), query=query)
         except NotFoundError:
             if not ignore_not_found:
                 missing.append(t)
             continue
         lines.append(f'{t.info.name_prefix} "{t.name}" deleted' + (" (server dry run)" if dry_run else ""))
-        gone.append(t)
+        # the deleted object's uid (a Status answer has none): a StatefulSet makes a pod of the same
+        # name again at once, and the wait is for this one to be gone, as kubectl's is
+        uid = (answer.get("metadata") or {}).get("uid") if answer.get("kind") != "Status" else None
+        gone.append((t, uid))
     if missing:
         done = ("\n" + "\n".join(lines)) if lines else ""
         names = ", ".join(f'{t.info.full_name} "{t.name}"' for t in missing)
@@ -75,8 +78,10 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
     if wait and not dry_run and gone:
         seconds = parse_duration(timeout)
         deadline = time.monotonic() + seconds
-        for t in gone:
-            ok, _ = watch_until(t.info, t.namespace, t.name, lambda o: o is None, deadline)
+        for t, uid in gone:
+            ok, _ = watch_until(t.info, t.namespace, t.name,
+                                lambda o, uid=uid: o is None or (uid is not None and o["metadata"].get("uid") != uid),
+                                deadline)
             if not ok:
                 raise WaitTimeoutError(f"{t.label} was deleted but is still there after {seconds:g}s"
                                        " (finalizers or terminating pods). Check it with"

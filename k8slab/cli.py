@@ -27,8 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     up = sub.add_parser("up", help="start the lab cluster (reuses a healthy one)")
-    up.add_argument("--engine", choices=("auto", "kwok", "kind"), default="auto",
-                    help="auto: kind when a Docker daemon answers, else kwok (default: auto)")
+    up.add_argument("--engine", choices=("auto", "local", "kwok", "kind"), default="auto",
+                    help="auto: kind when a Docker daemon answers, else local (real nodes) where "
+                         "this machine can run them, else kwok (simulated nodes) (default: auto)")
     up.add_argument("--name", default="k8slab", help="cluster name (default: k8slab)")
     up.add_argument("--workers", type=int, default=2, help="worker nodes (default: 2)")
 
@@ -40,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("kubeconfig", help="print the path of k8slab's kubeconfig")
 
-    b = sub.add_parser("build", help="build the local engine's binaries (only what is missing)")
+    b = sub.add_parser("build", help="build the Docker-less engines' binaries (only what is missing)")
     b.add_argument("--force", action="store_true", help="rebuild even cached binaries")
     b.add_argument("binaries", nargs="*", help="only these (e.g. kube-apiserver kwok)")
 
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--name", default="k8slab")
 
     lab = sub.add_parser("lab", help="cluster up, then JupyterLab on notebooks/")
-    lab.add_argument("--engine", choices=("auto", "kwok", "kind"), default="auto")
+    lab.add_argument("--engine", choices=("auto", "local", "kwok", "kind"), default="auto")
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--notebooks", default=None, help="notebook directory (default: ./notebooks)")
     lab.add_argument("--no-browser", action="store_true")

@@ -96,7 +96,7 @@ class CheckFailedError(K8sLabError):
 
 
 class EngineError(ClusterError):
-    """The local engine (build, start, stop) failed."""
+    """A Docker-less engine (build, start, stop) failed."""
 
 
 class BuildError(EngineError):

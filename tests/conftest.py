@@ -28,6 +28,11 @@ def _healthy(kubeconfig: str) -> bool:
         return False
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that take the lab cluster down and up run before any other uses it."""
+    items.sort(key=lambda item: item.get_closest_marker("host_cycle") is None)
+
+
 @pytest.fixture(scope="session")
 def kubeconfig() -> str:
     """Path of the lab cluster's kubeconfig (the file k8slab owns)."""

@@ -94,7 +94,7 @@ def test_needs_containers_skips_with_a_reason(ip, cluster):
     ip.user_ns.pop("ran", None)
     with capture_output() as out:
         ip.run_cell_magic("k8s_needs", "containers", "ran = True\nprint('body ran')\n")
-    assert out.stdout == "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on kind).\n"
+    assert out.stdout == "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on the local or kind engine).\n"
     assert "ran" not in ip.user_ns
     for line, expected in {"": "name what the cell needs", "gpus": "unknown requirement 'gpus'"}.items():
         with pytest.raises(UsageError, match=expected):
@@ -137,7 +137,7 @@ def test_both_forms_sanitize_to_one_line():
             text = re.sub(regex, repl, text)
         return text
 
-    skipped = "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on kind).\n"
+    skipped = "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on the local or kind engine).\n"
     ran = "▶ this step needs containers: it ran on this cluster.\nnginx answered on localhost\nmyapp-5d8f9-x2x4z\n"
     assert sanitize(skipped) == sanitize(ran) == \
         "<a step that needs containers: it runs on kind, and is skipped where pods are simulated>"

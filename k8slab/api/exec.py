@@ -77,7 +77,7 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
             with the command's code); with ``check=False`` the code is in ``.returncode``.
 
     Raises:
-        ClusterError: the cluster has no container runtime (the local engine simulates pods),
+        ClusterError: the cluster has no container runtime (the kwok engine simulates pods),
             the pod or container does not exist or is not running, or the timeout passed.
     """
     argv = [command] if isinstance(command, str) else list(command)

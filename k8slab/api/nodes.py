@@ -1,6 +1,6 @@
 """Node maintenance, as kubectl does it: ``cordon``, ``uncordon``, ``drain`` and ``taint``.
 
-On the local engine the nodes are simulated by KWOK, so a lab can cordon and drain
+On the kwok engine the nodes are simulated by KWOK, so a lab can cordon and drain
 them freely and watch the pods move (their controllers create them again elsewhere).
 """
 

@@ -1,13 +1,15 @@
 """Engine-independent cluster lifecycle: ``up``, ``down``, ``status``.
 
 ``auto`` picks kind when a Docker daemon answers and kind is installed, else the
-local kwok engine. Which engine made a cluster is remembered in the state
+real-node ``local`` engine where the machine can run it (root, runc, CNI plugins,
+cgroups), else the simulated ``kwok`` engine, and says which and why. Which engine made a cluster is remembered in the state
 directory, so ``down`` and ``status`` need no ``--engine``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from typing import Callable
 
@@ -16,7 +18,7 @@ from . import kind, kwok, paths
 from .model import ClusterStatus
 from .progress import fmt_duration
 
-ENGINES = ("auto", "kwok", "kind")
+ENGINES = ("auto", "local", "kwok", "kind")
 DEFAULT_NAME = "k8slab"
 
 
@@ -58,16 +60,32 @@ def recorded_engine(name: str) -> str | None:
         return None
 
 
-def pick_engine(engine: str) -> str:
-    """Resolve ``auto`` to ``kind`` or ``kwok``."""
+def pick_engine(engine: str, echo: Callable[[str], None] | None = None) -> str:
+    """Resolve ``auto`` to ``kind``, ``local`` or ``kwok`` (saying why through ``echo``)."""
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if engine != "auto":
         return engine
-    return "kind" if kind.usable()[0] else "kwok"
+    kind_ok, kind_why = kind.usable()
+    if kind_ok:
+        return "kind"
+    from . import local
+
+    local_ok, local_why = local.usable()
+    if local_ok and os.environ.get("K8SLAB_AUTO_LOCAL") == "1":  # until the series passes on it
+        if echo:
+            echo(f"engine: local (real nodes; no usable Docker/kind: {kind_why})")
+        return "local"
+    if echo:
+        echo(f"engine: kwok (simulated nodes; real nodes cannot run here: {local_why})")
+    return "kwok"
 
 
 def _module(engine: str):
+    if engine == "local":
+        from . import local
+
+        return local
     return kind if engine == "kind" else kwok
 
 
@@ -98,7 +116,7 @@ def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2,
 def _up(name: str, engine: str, workers: int, echo: Callable[[str], None]) -> ClusterStatus:
     started = time.monotonic()
     recorded = recorded_engine(name)
-    chosen = pick_engine(engine)
+    chosen = recorded if (recorded and engine == "auto") else pick_engine(engine, echo)
     if recorded and recorded != chosen and engine != "auto":
         raise EngineError(f"cluster {name!r} already exists on the {recorded} engine; remove it "
                           f"first (k8slab down --name {name}) or use --engine {recorded}")
@@ -114,7 +132,7 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None]) -> Cl
         return st
     if st.state != "absent":
         echo(f"cluster {name} is {st.state}: {st.problem}")
-        if chosen == "kwok" and kwok.restart(name, echo=echo):
+        if chosen in ("kwok", "local") and mod.restart(name, echo=echo):
             st = mod.status(name)
             echo(f"cluster {name} is up again with its objects ({len(st.nodes)} nodes Ready) "
                  f"in {fmt_duration(time.monotonic() - started)}")

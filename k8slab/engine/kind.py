@@ -81,7 +81,7 @@ def require() -> None:
     ok, why = usable()
     if not ok:
         raise EngineError(f"the kind engine needs Docker and kind: {why}. Install them, or use "
-                          f"the local engine: k8slab up --engine kwok")
+                          f"the Docker-less engines: k8slab up --engine local (real nodes) or --engine kwok")
 
 
 def clusters() -> list[str]:

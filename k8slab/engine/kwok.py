@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Callable
 import yaml
 
 from ..errors import EngineError
-from . import gobuild, paths, stages, versions
+from . import gobuild, paths, procs, stages, versions
 from .model import ClusterStatus
 from .progress import Ticker
 
@@ -113,8 +112,13 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def kwokctl_config() -> list[dict]:
-    """The kwokctl configuration documents: options, component patches and stages."""
+def kwokctl_config(options_extra: dict | None = None,
+                   args_extra: dict[str, list[tuple[str, str]]] | None = None) -> list[dict]:
+    """The kwokctl configuration documents: options, component patches and stages.
+
+    ``options_extra`` adds kwokctl options; ``args_extra`` adds flags per component
+    (the real-node engine uses both to open the control plane to its nodes).
+    """
     b = gobuild.binary
     options: dict = {
         "runtime": "binary",
@@ -130,6 +134,7 @@ def kwokctl_config() -> list[dict]:
         "kwokVersion": versions.KWOK,
     }
     options.update(zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS))))
+    options.update(options_extra or {})
     conf = {
         "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
         "kind": "KwokctlConfiguration",
@@ -147,6 +152,12 @@ def kwokctl_config() -> list[dict]:
              "extraArgs": [{"key": "leader-elect", "value": "false"}]},
         ],
     }
+    for comp, args in (args_extra or {}).items():
+        patch = next((p for p in conf["componentsPatches"] if p["name"] == comp), None)
+        if patch is None:
+            patch = {"name": comp, "extraArgs": []}
+            conf["componentsPatches"].append(patch)
+        patch["extraArgs"] += [{"key": k, "value": v} for k, v in args]
     return [conf, *stages.all_stages(gobuild.stage_root())]
 
 
@@ -209,26 +220,8 @@ STORAGE_CLASS = {
 # --- lifecycle -----------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie still answers kill(0); treat it as gone
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return True
-
-
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
+_pid_alive = procs.alive
+_read_pid = procs.read_pid
 
 
 def processes(name: str) -> dict[str, int | None]:
@@ -298,19 +291,7 @@ def _start_provisioner(name: str) -> int:
     return proc.pid
 
 
-def _kill_pid(pid: int, timeout: float = 10) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
-        time.sleep(0.1)
-    if _pid_alive(pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+_kill_pid = procs.kill
 
 
 def _forget_dead_pids(name: str) -> None:
@@ -383,16 +364,11 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
     return False
 
 
-def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None:
-    """Create and start a fresh cluster (the caller has checked none exists)."""
-    from .health import apply_objects, wait_ready
-
-    missing = gobuild.missing(thorough=False)
-    if missing:
-        gobuild.build(echo=echo)
+def start_control_plane(name: str, docs: list[dict], echo: Callable[[str], None] = print) -> None:
+    """``kwokctl create cluster`` with the configuration ``docs`` (binaries must be built)."""
     paths.state_dir().mkdir(parents=True, exist_ok=True)
     config = paths.state_dir() / f"{name}.kwokctl.yaml"
-    config.write_text(yaml.safe_dump_all(kwokctl_config(), sort_keys=False))
+    config.write_text(yaml.safe_dump_all(docs, sort_keys=False))
     kubeconfig = paths.kubeconfig_path()
     with Ticker(echo, f"starting control plane ({versions.KUBERNETES}, etcd {versions.ETCD}, "
                       f"kwok {versions.KWOK})", interval=15):
@@ -404,6 +380,16 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None
             _cleanup(name)
             raise EngineError(f"kwokctl could not create cluster {name!r}:\n{tail}\n"
                               f"Logs: {cluster_dir(name) / 'logs'}. Check: k8slab doctor")
+
+
+def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None:
+    """Create and start a fresh cluster (the caller has checked none exists)."""
+    from .health import apply_objects, wait_ready
+
+    if gobuild.missing(thorough=False):
+        gobuild.build(echo=echo)
+    start_control_plane(name, kwokctl_config(), echo)
+    kubeconfig = paths.kubeconfig_path()
     with Ticker(echo, f"registering nodes {name}-control-plane + {workers} workers, "
                       f"StorageClass standard", interval=15):
         ctx = context_name(name)

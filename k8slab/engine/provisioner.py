@@ -1,4 +1,4 @@
-"""Dynamic volume provisioning for the local engine's ``standard`` StorageClass.
+"""Dynamic volume provisioning for the kwok and local engines' ``standard`` StorageClass.
 
 On kind, rancher's local-path-provisioner runs as a pod. KWOK runs no pods, so
 the engine runs this small controller beside the control plane instead, under the

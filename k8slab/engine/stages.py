@@ -1,4 +1,4 @@
-"""The KWOK Stages the local engine runs: KWOK's own defaults plus k8slab's crash loop.
+"""The KWOK Stages the kwok engine runs: KWOK's own defaults plus k8slab's crash loop.
 
 Supplying any Stage to kwokctl turns KWOK's built-in defaults off, so the engine
 passes the full set itself: KWOK's node and pod stages, read from the pinned KWOK

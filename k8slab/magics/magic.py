@@ -110,7 +110,7 @@ class K8sMagics(Magics):
 
         Usage: ``%%k8s_needs containers`` — the cell (any Python and ``%k8s`` code) needs a
         cluster that runs containers (kind, a real cluster): logs, ``exec``, HTTP to a pod.
-        On the local engine, which simulates its pods, the cell prints one line saying it
+        On the kwok engine, which simulates its pods, the cell prints one line saying it
         was skipped and why. An error in the cell fails the cell, as usual.
         """
         from ..errors import K8sLabError

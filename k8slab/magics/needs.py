@@ -17,7 +17,7 @@ from ..errors import UsageError
 # requirement -> (check, why a cluster without it skips the step)
 NEEDS = {
     "containers": ("k8slab.api.runtime:runs_containers",
-                   "this cluster simulates its pods (run it on kind)"),
+                   "this cluster simulates its pods (run it on the local or kind engine)"),
 }
 _VALUE = "_k8s_needs_value"
 

@@ -24,7 +24,7 @@ class ExecParser(CmdParser):
 
 def build_parser() -> CmdParser:
     p = ExecParser("exec", description="Run a command in a container (needs a cluster that runs "
-                                       "containers, e.g. kind; the local engine simulates pods).",
+                                       "containers, e.g. the local or kind engine; the kwok engine simulates pods).",
                    epilog="Examples:\n  %k8s exec web-1 -- ls /usr/share/nginx/html\n"
                           "  %k8s exec pod/two-containers -c sidecar -- cat /data/index.html\n"
                           "  %k8s exec deploy/web -- sh -c 'echo $HOSTNAME'\n"

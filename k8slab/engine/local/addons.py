@@ -1,0 +1,144 @@
+"""Cluster add-ons of the real-node engine: CoreDNS as ``kube-dns``, as kubeadm and kind set it up.
+
+CoreDNS answers cluster names only: there is no ``forward`` to a resolver outside
+the lab, so a name that is not the cluster's fails at once instead of leaving the
+machine.
+"""
+
+from __future__ import annotations
+
+from .. import versions
+from . import network
+
+COREDNS_IMAGE = f"registry.k8s.io/coredns/coredns:{getattr(versions, 'COREDNS', 'v1.14.7')}"
+
+COREFILE = """.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+"""
+
+
+def coredns_objects(replicas: int = 2) -> list[dict]:
+    """ServiceAccount, RBAC, Corefile, Deployment and the kube-dns Service at 10.96.0.10."""
+    labels = {"k8s-app": "kube-dns"}
+    ns = "kube-system"
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns", "namespace": ns}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": "system:coredns"},
+         "rules": [{"apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"],
+                    "verbs": ["list", "watch"]},
+                   {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"],
+                    "verbs": ["list", "watch"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": "system:coredns"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                     "name": "system:coredns"},
+         "subjects": [{"kind": "ServiceAccount", "name": "coredns", "namespace": ns}]},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": ns},
+         "data": {"Corefile": COREFILE}},
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": "coredns", "namespace": ns, "labels": labels},
+         "spec": {
+             "replicas": replicas,
+             "selector": {"matchLabels": labels},
+             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+             "template": {
+                 "metadata": {"labels": labels},
+                 "spec": {
+                     "serviceAccountName": "coredns",
+                     "priorityClassName": "system-cluster-critical",
+                     "dnsPolicy": "Default",
+                     "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+                     "containers": [{
+                         "name": "coredns", "image": COREDNS_IMAGE,
+                         "imagePullPolicy": "IfNotPresent",
+                         "args": ["-conf", "/etc/coredns/Corefile"],
+                         "resources": {"limits": {"memory": "170Mi"},
+                                       "requests": {"cpu": "100m", "memory": "70Mi"}},
+                         "ports": [{"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                                   {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                                   {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
+                         "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns",
+                                           "readOnly": True}],
+                         "livenessProbe": {"httpGet": {"path": "/health", "port": 8080},
+                                           "initialDelaySeconds": 10, "timeoutSeconds": 5,
+                                           "failureThreshold": 5},
+                         "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181}},
+                         "securityContext": {"allowPrivilegeEscalation": False,
+                                             "capabilities": {"add": ["NET_BIND_SERVICE"],
+                                                              "drop": ["ALL"]},
+                                             "readOnlyRootFilesystem": True},
+                     }],
+                     "volumes": [{"name": "config-volume", "configMap": {
+                         "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}],
+                 },
+             },
+         }},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "kube-dns", "namespace": ns,
+                      "labels": {**labels, "kubernetes.io/cluster-service": "true",
+                                 "kubernetes.io/name": "CoreDNS"},
+                      "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
+         "spec": {"selector": labels, "clusterIP": network.DNS_IP,
+                  "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                            {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                            {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}},
+    ]
+
+
+_PLURAL = {"ServiceAccount": "serviceaccounts", "ConfigMap": "configmaps", "Service": "services",
+           "Deployment": "deployments", "ClusterRole": "clusterroles",
+           "ClusterRoleBinding": "clusterrolebindings", "Node": "nodes",
+           "StorageClass": "storageclasses"}
+
+
+def object_path(obj: dict) -> str:
+    """The REST path of one of the add-on objects."""
+    group, _, version = obj["apiVersion"].rpartition("/")
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    ns = obj["metadata"].get("namespace")
+    where = f"/namespaces/{ns}" if ns else ""
+    return f"{base}{where}/{_PLURAL[obj['kind']]}/{obj['metadata']['name']}"
+
+
+def apply(kubeconfig: str, context: str, objects: list[dict]) -> None:
+    """Server-side apply of add-on objects (field manager k8slab-engine)."""
+    from ..health import _api, _rest
+
+    api = _api(kubeconfig, context)
+    try:
+        for obj in objects:
+            _rest(api, "PATCH", object_path(obj), obj, content_type="application/apply-patch+yaml",
+                  query="fieldManager=k8slab-engine&force=true")
+    finally:
+        api.close()
+
+
+def coredns_ready(kubeconfig: str, context: str) -> tuple[bool, str]:
+    """Whether the CoreDNS Deployment has all its replicas available."""
+    from ..health import _api, _rest
+
+    api = _api(kubeconfig, context)
+    try:
+        dep = _rest(api, "GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns")
+    except Exception as exc:
+        return False, str(exc).splitlines()[0][:200]
+    finally:
+        api.close()
+    want = (dep.get("spec") or {}).get("replicas", 1)
+    have = (dep.get("status") or {}).get("availableReplicas") or 0
+    return have >= want, f"CoreDNS {have}/{want} available"

@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+# auto: kind where Docker and kind answer, else local (real nodes) where the machine can
+# run them, else kwok (simulated nodes); `make test ENGINE=kwok` pins one
+ENGINE ?= auto
 
 .PHONY: venv build up lab test bench down doctor clean-venv
 
@@ -16,11 +19,11 @@ $(VENV)/.k8slab-installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,lab]'
 	touch $@
 
-build: venv            ## build the local engine's binaries (cached in ~/.cache/k8slab)
-	$(BIN)/k8slab build
+build: venv            ## build what the engine needs (cached in ~/.cache/k8slab; nothing for kind)
+	$(BIN)/k8slab build --engine $(ENGINE)
 
 up: build              ## start the lab cluster (reuses a healthy one)
-	$(BIN)/k8slab up
+	$(BIN)/k8slab up --engine $(ENGINE)
 
 lab: up                ## the main job: cluster up, JupyterLab on notebooks/
 	$(BIN)/k8slab lab

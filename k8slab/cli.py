@@ -17,6 +17,8 @@ EPILOG = """examples:
   k8slab status                  is it healthy? which processes, which nodes?
   k8slab doctor                  check Go, binaries, Docker, kind, ports, stale state
   k8slab lab                     cluster up, then JupyterLab on notebooks/
+  k8slab images                  the image set real nodes pull from (no registry needed)
+  k8slab image load app.tar --name myapp:1.0   add your own image
   k8slab down                    stop everything and remove the cluster's state
 """
 
@@ -43,7 +45,21 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build the Docker-less engines' binaries (only what is missing)")
     b.add_argument("--force", action="store_true", help="rebuild even cached binaries")
+    b.add_argument("--engine", choices=("auto", "local", "kwok", "kind", "all"), default="auto",
+                   help="build what this engine needs (auto: the engine `k8slab up` would pick; "
+                        "kind needs nothing built) (default: auto)")
     b.add_argument("binaries", nargs="*", help="only these (e.g. kube-apiserver kwok)")
+
+    im = sub.add_parser("images", help="list the local image set (the real-node engine's registry)")
+    im.add_argument("--name", default="k8slab")
+
+    il = sub.add_parser("image", help="add your own image to the real-node engine (as kind load does)")
+    il_sub = il.add_subparsers(dest="image_command", metavar="SUBCOMMAND", required=True)
+    load = il_sub.add_parser("load", help="load IMAGE.tar (docker save / OCI archive) or a DIR "
+                                          "(used as the image's filesystem) under --name NAME:TAG")
+    load.add_argument("source", help="IMAGE.tar or DIR")
+    load.add_argument("--name", dest="image_name", required=True, help="NAME:TAG, e.g. myapp:1.0")
+    load.add_argument("--cluster", default="k8slab", help="cluster name (default: k8slab)")
 
     d = sub.add_parser("doctor", help="check everything the lab needs, with fixes")
     d.add_argument("--name", default="k8slab")
@@ -106,7 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from .engine import gobuild
 
-            gobuild.build(args.binaries or None, force=args.force)
+            engine = None if args.engine == "all" else args.engine
+            if engine == "auto":
+                from .engine import cluster
+
+                engine = cluster.recorded_engine("k8slab") or cluster.pick_engine("auto", print)
+            gobuild.build(args.binaries or None, engine=engine, force=args.force)
+            if engine in ("local", None) and not args.binaries:
+                from .engine import images
+
+                images.build_all(force=args.force)
             return 0
         if args.command == "doctor":
             from .engine import doctor
@@ -117,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
             failed = [c for c in checks if not c.ok and c.required]
             print(f"{len(checks) - len(failed)} ok, {len(failed)} failed")
             return 1 if failed else 0
+        if args.command == "images":
+            from .engine.local import images_cli
+
+            return images_cli.list_images(args.name)
+        if args.command == "image":
+            from .engine.local import images_cli
+
+            return images_cli.load(args.cluster, Path(args.source), args.image_name)
         if args.command == "lab":
             return _lab(args)
     except K8sLabError as exc:

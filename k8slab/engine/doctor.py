@@ -84,6 +84,21 @@ def _check_cluster(name: str) -> list[Check]:
     return checks
 
 
+def _check_real_nodes(name: str) -> list[Check]:
+    """Can this machine run the real-node engine? Required when the cluster is on it."""
+    from .local import preflight
+
+    needed = recorded_engine(name) == "local"
+    problems = preflight.problems()
+    if not problems:
+        return [Check("real nodes", True, "root, runc, CNI plugins, iptables, cgroups, overlay, "
+                                          "br_netfilter: --engine local can run here")]
+    return [Check("real nodes", False, p.split(" (")[0],
+                  (p.split(" (", 1)[1].rstrip(")") if " (" in p else "see the README's troubleshooting")
+                  + ("" if needed else "; or keep the simulated engine: k8slab up --engine kwok"),
+                  required=needed) for p in problems]
+
+
 def run(name: str = DEFAULT_NAME) -> list[Check]:
     """All checks, in the order they matter."""
     checks = [_check_go(), *_check_binaries()]
@@ -95,6 +110,7 @@ def run(name: str = DEFAULT_NAME) -> list[Check]:
     checks.append(Check("kind", kind_ok, kind_why,
                         f"only needed for --engine kind: go install sigs.k8s.io/kind@{versions.KIND}",
                         required=False))
+    checks += _check_real_nodes(name)
     checks += _check_cluster(name)
     engine = recorded_engine(name)
     if engine:

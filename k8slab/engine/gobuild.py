@@ -7,6 +7,12 @@ consumer module generated in the cache, whose ``replace`` lines point every
 staging module at the matching published ``v0.<minor>.<patch>`` version. The
 staging list is read from the pinned k8s.io/kubernetes go.mod itself, so a
 version bump in :mod:`k8slab.engine.versions` is the only edit needed.
+
+Two components (CoreDNS with a small plugin set, and ``k8slab-registry``) are built from
+main packages k8slab ships in ``gosrc/<name>/``, copied into their consumer module.
+
+Engines need different sets (:func:`binaries_for`): the kwok engine only the control plane
+and KWOK, the local engine also what real nodes run (kubelet, containerd, CoreDNS, ...).
 """
 
 from __future__ import annotations
@@ -20,13 +26,18 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 from ..errors import BuildError
 from . import paths, versions
 from .progress import Ticker, fmt_duration
 
 STAMP = ".k8slab-build.json"
+GOSRC = Path(__file__).with_name("gosrc")
+ENGINES = ("kwok", "local", "kind")
+DEFAULT_ENGINE = "kwok"
+"""What :func:`missing` and :func:`build` cover when given no names: existing callers (``k8slab up``
+on KWOK, ``k8slab build``) keep building only the control plane and KWOK."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +49,13 @@ class Component:
     version: str
     packages: dict[str, str]  # binary name -> Go package path
     ldflags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    local_only: frozenset[str] = frozenset()
+    """Binaries only the local (real-node) engine needs; the kwok engine skips them."""
+    main_src: str = ""
+    """A directory under ``gosrc/`` whose Go files become the consumer module's main package."""
+    binary_ldflags: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """Extra ``-X`` flags for one binary (its ``main`` package's variables)."""
 
     @property
     def bin_dir(self) -> Path:
@@ -45,6 +63,17 @@ class Component:
 
     def binary(self, name: str) -> Path:
         return self.bin_dir / name
+
+    def link_flags(self, name: str) -> str:
+        """The ``-ldflags`` value for one binary: stripped, with the version stamps."""
+        return " ".join(("-s", "-w", *self.ldflags, *self.binary_ldflags.get(name, ())))
+
+    def build_args(self, name: str, out: Path) -> list[str]:
+        """Arguments of the ``go`` call that builds one binary to ``out``."""
+        args = ["build", "-trimpath"]
+        if self.tags:
+            args += ["-tags", ",".join(self.tags)]
+        return [*args, "-ldflags", self.link_flags(name), "-o", str(out), self.packages[name]]
 
 
 def _kubernetes_ldflags(version: str) -> tuple[str, ...]:
@@ -56,9 +85,24 @@ def _kubernetes_ldflags(version: str) -> tuple[str, ...]:
     return tuple(flags)
 
 
+def _consumer(name: str) -> str:
+    return f"k8slab.local/engine/{name}"
+
+
+_KUBE_NODE = ("kubelet", "kube-proxy", "agnhost")
+_CONTAINERD_VERSION_PKG = "github.com/containerd/containerd/v2/version"
+_CONTAINERD_TAGS = ("no_btrfs", "no_devmapper", "no_zfs", "static_build", "netgo", "osusergo")
+
+
 def components() -> list[Component]:
     """The pinned components, in build order."""
     k8s = versions.KUBERNETES
+    kube = {name: f"k8s.io/kubernetes/cmd/{name}" for name in
+            ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl",
+             "kubelet", "kube-proxy")}
+    kube["agnhost"] = "k8s.io/kubernetes/test/images/agnhost"
+    containerd = {name: f"github.com/containerd/containerd/v2/cmd/{name}"
+                  for name in ("containerd", "containerd-shim-runc-v2", "ctr")}
     return [
         Component("etcd", "go.etcd.io/etcd/server/v3", versions.ETCD,
                   {"etcd": "go.etcd.io/etcd/server/v3"}),
@@ -66,15 +110,41 @@ def components() -> list[Component]:
                   {"kwok": "sigs.k8s.io/kwok/cmd/kwok", "kwokctl": "sigs.k8s.io/kwok/cmd/kwokctl"},
                   (f"-X sigs.k8s.io/kwok/pkg/consts.Version={versions.KWOK.lstrip('v')}",
                    f"-X sigs.k8s.io/kwok/pkg/consts.KubeVersion={k8s.lstrip('v')}")),
-        Component("kubernetes", "k8s.io/kubernetes", k8s,
-                  {name: f"k8s.io/kubernetes/cmd/{name}" for name in
-                   ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")},
-                  _kubernetes_ldflags(k8s)),
+        Component("kubernetes", "k8s.io/kubernetes", k8s, kube, _kubernetes_ldflags(k8s),
+                  local_only=frozenset(_KUBE_NODE),
+                  binary_ldflags={"agnhost": (f"-X main.Version={versions.AGNHOST}",)}),
+        Component("containerd", "github.com/containerd/containerd/v2", versions.CONTAINERD,
+                  containerd,
+                  (f"-X {_CONTAINERD_VERSION_PKG}.Version={versions.CONTAINERD}",),
+                  tags=_CONTAINERD_TAGS, local_only=frozenset(containerd)),
+        Component("coredns", "github.com/coredns/coredns", versions.COREDNS,
+                  {"coredns": _consumer("coredns")},
+                  (f"-X github.com/coredns/coredns/coremain.gitTag={versions.COREDNS}",),
+                  local_only=frozenset({"coredns"}), main_src="coredns"),
+        Component("registry", "github.com/google/go-containerregistry",
+                  versions.GO_CONTAINERREGISTRY, {"k8slab-registry": _consumer("registry")},
+                  local_only=frozenset({"k8slab-registry"}), main_src="registry"),
     ]
 
 
+def binaries_for(engine: str) -> list[str]:
+    """The binary names an engine needs, in build order.
+
+    ``kwok`` needs the control plane and KWOK; ``local`` (real nodes) needs those plus
+    kubelet, kube-proxy, agnhost, containerd and its shim, ctr, CoreDNS and k8slab-registry;
+    ``kind`` builds nothing (kind brings its own node images).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if engine == "kind":
+        return []
+    return [name for comp in components() for name in comp.packages
+            if engine == "local" or name not in comp.local_only]
+
+
 def component(name: str) -> Component:
-    """Look up a pinned component by name (``etcd``, ``kwok``, ``kubernetes``)."""
+    """Look up a pinned component by name (``etcd``, ``kwok``, ``kubernetes``, ``containerd``,
+    ``coredns``, ``registry``)."""
     for comp in components():
         if comp.name == name:
             return comp
@@ -87,6 +157,16 @@ def binary(name: str) -> Path:
         if name in comp.packages:
             return comp.binary(name)
     raise KeyError(name)
+
+
+def agnhost_version() -> str:
+    """agnhost's version as the pinned k8s.io/kubernetes module states it (its VERSION file).
+
+    Downloads the module when the Go module cache lacks it; :data:`versions.AGNHOST` holds
+    the same value for callers that must not touch the network.
+    """
+    root = _module_root(component("kubernetes"))
+    return (root / "test" / "images" / "agnhost" / "VERSION").read_text().strip()
 
 
 # --- Go toolchain -------------------------------------------------------------------------
@@ -155,12 +235,23 @@ def _record(path: Path) -> dict:
     return {"sha256": _sha256(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def source_digest(comp: Component) -> str | None:
+    """A digest of the Go files k8slab ships for a component's main package (None: none)."""
+    if not comp.main_src:
+        return None
+    h = hashlib.sha256()
+    for path in sorted((GOSRC / comp.main_src).glob("*.go")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def cached_problem(comp: Component, name: str, *, thorough: bool = True) -> str | None:
     """Why a cached binary is unusable ("missing", "corrupted ..."), or None when it is fine.
 
     ``thorough`` re-hashes the binary against its build record; otherwise size and
     modification time are compared (``k8slab up`` runs this on every start, and hashing
-    the ~500 MB of binaries took seconds on a loaded machine).
+    the ~500 MB of binaries took seconds on a loaded machine). A binary built from
+    k8slab's own ``gosrc/`` is stale when those files changed since.
     """
     path = comp.binary(name)
     if not path.exists():
@@ -172,6 +263,8 @@ def cached_problem(comp: Component, name: str, *, thorough: bool = True) -> str 
         want = {"sha256": want}
     if not os.access(path, os.X_OK):
         return "not executable"
+    if comp.main_src and want.get("source") != source_digest(comp):
+        return f"stale (k8slab's gosrc/{comp.main_src} changed since it was built)"
     corrupted = "corrupted (checksum differs from the build record)"
     if thorough or "size" not in want:
         return corrupted if _sha256(path) != want["sha256"] else None
@@ -194,18 +287,28 @@ def _copy_kwok_stages(comp: Component) -> None:
     tmp = dst.with_name(".stages.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp)
-    for path in tmp.rglob("*"):
+    for path in (tmp, *tmp.rglob("*")):
         path.chmod(0o755 if path.is_dir() else 0o644)  # the module cache is read-only
     shutil.rmtree(dst, ignore_errors=True)
     os.replace(tmp, dst)
 
 
-def missing(comps: list[Component] | None = None, *,
-            thorough: bool = True) -> list[tuple[Component, str, str]]:
-    """Every (component, binary, problem) that needs building."""
+def missing(comps: list[Component] | None = None, *, thorough: bool = True,
+            engine: str | None = DEFAULT_ENGINE) -> list[tuple[Component, str, str]]:
+    """Every (component, binary, problem) that needs building.
+
+    Args:
+        comps: components to look at (default: all).
+        thorough: see :func:`cached_problem`.
+        engine: only the binaries this engine needs (:func:`binaries_for`); None: every
+            binary. The default, ``kwok``, is what ``k8slab up`` on KWOK needs.
+    """
+    wanted = set(binaries_for(engine)) if engine else None
     out = []
     for comp in comps or components():
         for name in comp.packages:
+            if wanted is not None and name not in wanted:
+                continue
             problem = cached_problem(comp, name, thorough=thorough)
             if problem:
                 out.append((comp, name, problem))
@@ -235,42 +338,84 @@ def _staging_modules(work: Path, version: str) -> list[str]:
     return sorted(set(re.findall(r"^\s*(k8s\.io/[\w.-]+) v0\.0\.0\s*$", text, re.M)))
 
 
+def _module_root(comp: Component) -> Path:
+    """Where the Go module cache holds a component's pinned module (downloading it if need be)."""
+    work = module_dir(comp)
+    work.mkdir(parents=True, exist_ok=True)
+    info = json.loads(_run_go(["mod", "download", "-json", f"{comp.module}@{comp.version}"],
+                              work, f"{comp.module} (download)"))
+    return Path(info["Dir"])
+
+
+def _check_agnhost_pin() -> None:
+    found = agnhost_version()
+    if found != versions.AGNHOST:
+        raise BuildError(f"k8s.io/kubernetes {versions.KUBERNETES} holds agnhost {found}, but "
+                         f"k8slab/engine/versions.py pins AGNHOST = {versions.AGNHOST!r}; "
+                         f"set it to {found!r}, then run: k8slab build")
+
+
 def module_dir(comp: Component) -> Path:
     """The generated consumer module for a component (kept in the cache, not the repo)."""
     return paths.cache_dir() / "src" / f"{comp.name}-{comp.version}"
 
 
-def write_module(comp: Component) -> Path:
-    """Write the consumer module's go.mod (with staging replaces for Kubernetes)."""
-    work = module_dir(comp)
-    work.mkdir(parents=True, exist_ok=True)
-    lines = [f"module k8slab.local/engine/{comp.name}", "", "go 1.26.0", "",
+def go_mod_text(comp: Component, staging_modules: Sequence[str] = ()) -> str:
+    """The consumer module's go.mod: require the pinned module, replace staging modules."""
+    lines = [f"module {_consumer(comp.name)}", "", "go 1.26.0", "",
              f"require {comp.module} {comp.version}", ""]
     if comp.name == "kubernetes":
         staging = versions.staging_version(comp.version)
         lines.append("replace (")
-        lines += [f"\t{mod} => {mod} {staging}" for mod in _staging_modules(work, comp.version)]
+        lines += [f"\t{mod} => {mod} {staging}" for mod in staging_modules]
         lines.append(")")
-    gomod = work / "go.mod"
-    text = "\n".join(lines) + "\n"
-    if not gomod.exists() or gomod.read_text() != text:
-        gomod.write_text(text)
+    return "\n".join(lines) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def write_module(comp: Component) -> Path:
+    """Write the consumer module: its go.mod (with staging replaces for Kubernetes) and,
+    for a component with ``main_src``, k8slab's main package copied from ``gosrc/``."""
+    work = module_dir(comp)
+    work.mkdir(parents=True, exist_ok=True)
+    staging = _staging_modules(work, comp.version) if comp.name == "kubernetes" else []
+    _write_if_changed(work / "go.mod", go_mod_text(comp, staging))
+    if comp.main_src:
+        sources = {p.name: p.read_text() for p in (GOSRC / comp.main_src).glob("*.go")}
+        if not sources:
+            raise BuildError(f"no Go files in {GOSRC / comp.main_src}; reinstall k8slab")
+        for old in work.glob("*.go"):
+            if old.name not in sources:
+                old.unlink()
+        for filename, text in sources.items():
+            _write_if_changed(work / filename, text)
     return work
 
 
-def build(names: list[str] | None = None, *, force: bool = False,
-          echo: Callable[[str], None] = print) -> list[Path]:
+def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE,
+          force: bool = False, echo: Callable[[str], None] = print) -> list[Path]:
     """Build the missing (or, with ``force``, all) binaries; return the paths built.
 
+    Each binary is cached on its own (per component version, with a build record), so
+    building one never invalidates another.
+
     Args:
-        names: binary names to consider (default: all of them).
+        names: binary names to consider; when given, ``engine`` is not consulted.
+        engine: without ``names``, the binaries this engine needs (:func:`binaries_for`);
+            None means every binary. The default, ``kwok``, keeps ``k8slab build`` and
+            ``k8slab up`` on KWOK from building node binaries they never run.
         force: rebuild even when the cached binary is fine.
         echo: where progress lines go.
     """
+    wanted = set(names) if names else (set(binaries_for(engine)) if engine else None)
     todo = []
     for comp in components():
         for name in comp.packages:
-            if names and name not in names:
+            if wanted is not None and name not in wanted:
                 continue
             problem = cached_problem(comp, name)
             if force or problem:
@@ -286,14 +431,17 @@ def build(names: list[str] | None = None, *, force: bool = False,
     for i, (comp, name, problem) in enumerate(todo, 1):
         label = f"[{i}/{len(todo)}] {name} {comp.version}"
         work = write_module(comp)
+        if name == "agnhost":
+            _check_agnhost_pin()
         comp.bin_dir.mkdir(parents=True, exist_ok=True)
         tmp = comp.bin_dir / f".{name}.tmp"
         with Ticker(echo, f"building {label} ({problem})"):
-            _run_go(["build", "-trimpath", "-ldflags", " ".join(("-s", "-w", *comp.ldflags)),
-                     "-o", str(tmp), comp.packages[name]], work, f"{name} {comp.version}")
+            _run_go(comp.build_args(name, tmp), work, f"{name} {comp.version}")
         os.replace(tmp, comp.binary(name))
         stamp = _read_stamp(comp)
         stamp[name] = _record(comp.binary(name))
+        if comp.main_src:
+            stamp[name]["source"] = source_digest(comp)
         (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
         built.append(comp.binary(name))
     if need_stages:

@@ -16,12 +16,28 @@ ETCD = "v3.6.16"
 KWOK = "v0.8.0"
 """sigs.k8s.io/kwok: the ``kwok`` node simulator and ``kwokctl``."""
 
+CONTAINERD = "v2.4.2"
+"""github.com/containerd/containerd/v2 for real nodes (containerd, its runc shim, ctr)."""
+
+COREDNS = "v1.14.7"
+"""github.com/coredns/coredns, built with a small plugin set from k8slab's own main package."""
+
+GO_CONTAINERREGISTRY = "v0.22.1"
+"""github.com/google/go-containerregistry: its pkg/registry serves the lab's images
+(``k8slab-registry``)."""
+
+AGNHOST = "2.66.1"
+"""agnhost's own version (test/images/agnhost/VERSION in k8s.io/kubernetes at KUBERNETES), the tag
+its image gets. ``k8slab build`` refuses to build agnhost when the module says otherwise."""
+
 KIND = "v0.33.0"
 """sigs.k8s.io/kind for the kind engine (installed by the user or CI; kind picks its node image).
 Keep .github/workflows/notebooks-kind.yml in step."""
 
 GO_MIN = (1, 26)
-"""The oldest Go toolchain that builds all three modules (their go.mod says go 1.26.0)."""
+"""The oldest Go release that builds the control plane (its go.mod files say go 1.26.0).
+containerd's go.mod says go 1.26.6: an older 1.26 patch fails that one build with go's own
+"requires go >= 1.26.6" (or fetches it, with GOTOOLCHAIN=auto)."""
 
 
 def staging_version(kubernetes: str = KUBERNETES) -> str:

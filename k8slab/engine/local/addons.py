@@ -24,7 +24,6 @@ COREFILE = """.:53 {
        ttl 30
     }
     cache 30
-    loop
     reload
     loadbalance
 }

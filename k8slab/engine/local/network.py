@@ -99,6 +99,9 @@ def setup_node(cp_pid: int, node_pid: int, index: int, peers: list[int]) -> None
     r(None, ["ip", "link", "add", port, "netns", str(cp_pid), "type", "veth", "peer", "name",
              "eth0", "netns", str(node_pid)], f"node {index} link")
     r(cp_pid, ["ip", "link", "set", port, "master", "br0", "up"], f"node {index} link")
+    # answers of the API forwarder and the registry to pods (it forwards nothing itself)
+    r(cp_pid, ["ip", "route", "replace", POD_CIDR.format(index=index), "via", node_ip(index)],
+      f"node {index} pod route")
     script = [
         "set -e",
         # inside this namespace only: the host's own settings are not touched

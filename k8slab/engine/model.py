@@ -46,7 +46,7 @@ class ClusterStatus:
             out.append(f"  server:     {self.server}")
         out.append(f"  kubeconfig: {self.kubeconfig}  (context {self.context})")
         for comp, pid in self.processes.items():
-            out.append(f"  {comp:<24} {'running (pid %d)' % pid if pid else 'NOT RUNNING'}")
+            out.append(f"  {comp:<28} {'running (pid %d)' % pid if pid else 'NOT RUNNING'}")
         for node, ready in self.nodes.items():
             out.append(f"  node {node:<19} {'Ready' if ready else 'NotReady'}")
         if self.fix():

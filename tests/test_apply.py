@@ -279,14 +279,20 @@ def test_wait_blocks_until_ready(namespace, sess):
 
 
 def test_wait_timeout_names_what_is_not_ready_and_why(namespace, sess):
+    # A real kubelet shows a crashing container running, and its pod Ready, for the moment before
+    # it exits: without minReadySeconds that moment makes the pod available and the rollout
+    # complete. KWOK's crash stages never make it ready; minReadySeconds changes nothing there.
     crash = deploy(replicas=1, image="busybox").replace(
-        "        image: busybox\n", '        image: busybox\n        command: ["sh", "-c", "exit 1"]\n')
+        "        image: busybox\n", '        image: busybox\n        command: ["sh", "-c", "exit 1"]\n').replace(
+        "spec:\n  replicas:", "spec:\n  minReadySeconds: 10\n  replicas:")
+    assert "minReadySeconds: 10" in crash
     with pytest.raises(WaitTimeoutError) as exc:
         k8slab.apply(crash + "---\n" + SVC, namespace=namespace, wait=8, progress=lambda s: None)
     msg = str(exc.value)
     assert msg.startswith("Timed out after 8s waiting for 1 of 2 objects to be ready:")
     assert 'deployment.apps/web: Waiting for deployment "web" rollout to finish' in msg
-    assert "pod web-" in msg and "container app:" in msg
+    assert "pod web-" in msg and "container app: " in msg
+    assert "exit code 1" in msg or "CrashLoopBackOff" in msg, msg
     assert "Ready: service/web" in msg
     assert msg.endswith("The apply itself went through:\ndeployment.apps/web created\nservice/web created")
 

@@ -7,6 +7,8 @@ import pytest
 import k8slab
 from k8slab.errors import CheckFailedError, UsageError
 
+from _k8s_objects import wait_for
+
 pytestmark = pytest.mark.cluster
 
 APP = """\
@@ -83,14 +85,25 @@ def test_check_waits_for_a_pod_to_run(namespace):
         "✓ pod/nginx: phase=Running, ready"
 
 
+def _between_restarts(pod: dict) -> bool:
+    """Restarted once and not running: in a back-off of 10s or more on a real kubelet."""
+    (cs,) = (pod.get("status") or {}).get("containerStatuses") or [{}]
+    return cs.get("restartCount", 0) >= 1 and "running" not in (cs.get("state") or {"running": {}})
+
+
 def test_check_crashing_pod_hint_names_the_reason(namespace):
     k8slab.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: crash}\nspec:\n  containers:\n"
                  "  - {name: app, image: busybox, command: [sh, -c, exit 1]}\n", namespace=namespace)
+    # check from inside a back-off: a real kubelet shows each restarted container running (and the
+    # pod Ready) for the moment before it exits again; after the first restart it waits 10s, 20s, ...
+    # KWOK's crash stages never make the pod ready.
+    wait_for(namespace, "v1", "Pod", "crash", _between_restarts)
     with pytest.raises(CheckFailedError) as exc:
         k8slab.check("pod/crash", "ready", namespace=namespace, timeout="5s")
     msg = str(exc.value)
     assert msg.splitlines()[0] == "✗ pod/crash: ready: expected ready, found false (waited 5s)"
-    assert 'hint: pod "crash" is not ready:' in msg and "container app:" in msg
+    assert 'hint: pod "crash" is not ready: container app: ' in msg
+    assert "CrashLoopBackOff (back-off " in msg or "terminated: Error (exit code 1)" in msg, msg
 
 
 def test_check_bad_condition_is_a_usage_error(namespace):

@@ -38,20 +38,39 @@ def _workers(core) -> set[str]:
 
 
 def test_nodes_named_like_kind(cluster):
+    """kind's names, roles, taints, pod CIDRs and node IPs on both engines. The kubelet behind
+    each node: KWOK's on the kwok engine; on the local engine KWOK's for the control plane and
+    real ones (containerd, the workers' Debian root) for the workers."""
     core = client.CoreV1Api(cluster)
     # the engine's own nodes (benchmarks may add fake nodes of their own beside them)
     nodes = {n.metadata.name: n for n in core.list_node().items
-             if (n.metadata.annotations or {}).get("k8slab.dev/engine") == "kwok"}
+             if (n.metadata.annotations or {}).get("k8slab.dev/engine") in ("kwok", "local")}
     assert set(nodes) == {"k8slab-control-plane", "k8slab-worker", "k8slab-worker2"}
     cp = nodes["k8slab-control-plane"]
     assert "node-role.kubernetes.io/control-plane" in cp.metadata.labels
     assert [(t.key, t.effect) for t in cp.spec.taints] == [
         ("node-role.kubernetes.io/control-plane", "NoSchedule")]
-    for node in nodes.values():
+    engines = {name: n.metadata.annotations["k8slab.dev/engine"] for name, n in nodes.items()}
+    assert engines["k8slab-control-plane"] == "kwok"
+    assert engines["k8slab-worker"] == engines["k8slab-worker2"]  # one engine's workers
+    for index, (name, node) in enumerate(sorted(nodes.items())):
+        if name != "k8slab-control-plane":
+            assert not node.spec.taints and "node-role.kubernetes.io/control-plane" not in node.metadata.labels
+        assert node.spec.pod_cidr == f"10.244.{index}.0/24" and node.spec.pod_cidrs == [node.spec.pod_cidr]
+        assert [(a.type, a.address) for a in node.status.addresses] == [
+            ("InternalIP", f"172.18.0.{index + 2}"), ("Hostname", name)]
         conds = {c.type: c.status for c in node.status.conditions}
-        assert conds["Ready"] == "True", node.metadata.name
-        assert node.status.node_info.kubelet_version == versions.KUBERNETES, node.metadata.name
-        assert node.status.node_info.container_runtime_version == f"kwok://{versions.KWOK}"
+        assert conds["Ready"] == "True", name
+        info = node.status.node_info
+        assert info.kubelet_version == versions.KUBERNETES, name
+        if engines[name] == "kwok":
+            assert node.metadata.annotations.get("kwok.x-k8s.io/node") == "fake", name
+            assert info.container_runtime_version == f"kwok://{versions.KWOK}", name
+            assert info.os_image == f"KWOK {versions.KWOK} simulated node", name
+        else:  # the local engine's real kubelets
+            assert "kwok.x-k8s.io/node" not in node.metadata.annotations, name
+            assert info.container_runtime_version == f"containerd://{versions.CONTAINERD.lstrip('v')}", name
+            assert info.os_image.startswith("Debian GNU/Linux "), (name, info.os_image)
 
 
 def test_deployment_pods_ready_on_workers_and_replaced(cluster, namespace):
@@ -100,11 +119,13 @@ def test_broken_pods_crash_loop(cluster, namespace):
     apps.create_namespaced_deployment(namespace, dep)
 
     def looping(pods):
+        """Each pod restarted twice and is between runs. A real kubelet reports a restarted
+        container running (and Ready) for the moment before it exits again; KWOK never does."""
         if len(pods) != 3:
             return False
         for p in pods:
             cs = (p.status.container_statuses or [None])[0]
-            if cs is None or cs.restart_count < 2:
+            if cs is None or cs.restart_count < 2 or cs.state.running:
                 return False
         return True
 
@@ -209,7 +230,7 @@ def test_statefulset_claim_per_replica(cluster, namespace):
         "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
         "spec": {"serviceName": "db", "replicas": 2, "selector": {"matchLabels": {"app": "db"}},
                  "template": {"metadata": {"labels": {"app": "db"}},
-                              "spec": {"containers": [{"name": "db", "image": "postgres:16",
+                              "spec": {"containers": [{"name": "db", "image": "nginx:1.27",
                                        "volumeMounts": [{"name": "data", "mountPath": "/d"}]}]}},
                  "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
                      "accessModes": ["ReadWriteOnce"],

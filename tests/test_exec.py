@@ -1,7 +1,9 @@
 """``%k8s exec``, ``k8slab.runs_containers`` and ``%%k8s_needs`` on the lab cluster.
 
-The local engine simulates its pods, so these tests check what a learner meets
-there: a clear error naming the fix, and steps that say why they were skipped.
+The kwok engine simulates every pod; the local engine simulates those on its
+control-plane node (``k8slab-control-plane``) and runs containers on its workers.
+These tests check what a learner meets with a simulated pod (a clear error naming
+the fix) and what ``%%k8s_needs`` does on the engine at hand (skip, saying why, or run).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from k8slab.api.runtime import simulated
 from k8slab.client import session as S
 from k8slab.errors import ClusterError
 
-from _k8s_objects import pin_lab_context, shell
+from _k8s_objects import create, deployment, deployment_ready, pin_lab_context, shell, wait_for
 
 pytestmark = pytest.mark.cluster
+
+# KWOK plays this node's kubelet on the kwok and on the local engine: a pod bound to it is simulated
+SIMULATED_NODE = "k8slab-control-plane"
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +36,38 @@ def _a_pod(web):
     return sorted(p["metadata"]["name"] for p in pods["items"])[0]
 
 
-def test_exec_on_simulated_pods_names_the_fix(ip, web):
+def _simulated_deployment(ns: str, name: str = "sim") -> str:
+    """A ready 1-replica Deployment bound to the simulated control-plane node; its pod's name."""
+    node = S.current().request("GET", f"/api/v1/nodes/{SIMULATED_NODE}")
+    if not simulated(node):
+        pytest.skip(f"{SIMULATED_NODE} runs containers on this cluster (kind engine): no simulated pod to "
+                    "test with; the kwok and local engine runs cover it")
+    dep = deployment(name, replicas=1)
+    dep["spec"]["template"]["spec"].update(nodeName=SIMULATED_NODE, tolerations=[
+        {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}])
+    create(ns, dep)
+    wait_for(ns, "apps/v1", "Deployment", name, deployment_ready(1), timeout=90)
+    pods = S.current().request("GET", f"/api/v1/namespaces/{ns}/pods", query={"labelSelector": f"app={name}"})
+    (pod,) = pods["items"]
+    assert pod["spec"]["nodeName"] == SIMULATED_NODE
+    return pod["metadata"]["name"]
+
+
+def test_exec_on_simulated_pods_names_the_fix(ip, namespace):
     pin_lab_context()
-    pod = _a_pod(web)
+    pod = _simulated_deployment(namespace)
     with pytest.raises(UsageError) as err:
-        ip.run_line_magic("k8s", f"exec {pod} -n {web} -- cat /etc/hostname")
+        ip.run_line_magic("k8s", f"exec {pod} -n {namespace} -- cat /etc/hostname")
     text = str(err.value)
-    assert f"cannot exec cat /etc/hostname in pod {pod}" in text
-    assert "simulates its pods" in text and "k8slab up --engine kind" in text
+    assert f"cannot exec cat /etc/hostname in pod {pod}: " in text
+    if k8slab.runs_containers():  # local engine: only this pod's node is simulated; the fix is to move it
+        assert f"node {SIMULATED_NODE} simulates its pods" in text
+        assert "k8slab-worker, k8slab-worker2 run containers" in text and "k8slab up" not in text
+    else:  # kwok engine: every node is; the fix is another engine
+        assert "this cluster simulates its pods" in text and "k8slab up --engine kind" in text
     # the API raises the kit's own error type, also by TYPE/NAME
     with pytest.raises(ClusterError, match="simulates its pods"):
-        k8slab.exec("deploy/web", ["ls"], namespace=web)
+        k8slab.exec("deploy/sim", ["ls"], namespace=namespace)
 
 
 def test_exec_bad_inputs_are_short_errors(ip, web):
@@ -80,22 +106,35 @@ def test_exit_code_comes_from_the_status_channel():
 
 
 def test_runs_containers_on_the_local_engine(cluster):
+    """False on the kwok engine (every node simulated), True on the local engine (real workers)."""
+    from k8slab.engine.cluster import DEFAULT_NAME, recorded_engine
+
     pin_lab_context()
-    assert k8slab.runs_containers() is False
+    engine = recorded_engine(DEFAULT_NAME)
+    assert engine in ("kwok", "local", "kind"), engine
+    assert k8slab.runs_containers() is (engine != "kwok")
     kind_node = {"metadata": {"name": "lab-worker"},
                  "status": {"nodeInfo": {"containerRuntimeVersion": "containerd://2.1.4"}}}
     assert not simulated(kind_node)
-    kwok_node = S.current().request("GET", "/api/v1/nodes")["items"][0]
-    assert simulated(kwok_node)
+    nodes = {n["metadata"]["name"]: n for n in S.current().request("GET", "/api/v1/nodes")["items"]}
+    assert simulated(nodes[SIMULATED_NODE]) is (engine != "kind")
+    for worker in ("k8slab-worker", "k8slab-worker2"):  # containerd's kubelets on local and kind
+        assert simulated(nodes[worker]) is (engine == "kwok"), worker
 
 
 def test_needs_containers_skips_with_a_reason(ip, cluster):
+    """Skipped, saying why, where every pod is simulated (kwok engine); run where a node runs
+    containers (local engine). CI runs both engines, so both forms are checked."""
     pin_lab_context()
     ip.user_ns.pop("ran", None)
     with capture_output() as out:
         ip.run_cell_magic("k8s_needs", "containers", "ran = True\nprint('body ran')\n")
-    assert out.stdout == "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on the local or kind engine).\n"
-    assert "ran" not in ip.user_ns
+    if k8slab.runs_containers():
+        assert out.stdout == "▶ this step needs containers: it ran on this cluster.\nbody ran\n"
+        assert ip.user_ns.pop("ran") is True
+    else:
+        assert out.stdout == "⏭ this step needs containers: skipped, this cluster simulates its pods (run it on the local or kind engine).\n"
+        assert "ran" not in ip.user_ns
     for line, expected in {"": "name what the cell needs", "gpus": "unknown requirement 'gpus'"}.items():
         with pytest.raises(UsageError, match=expected):
             ip.run_cell_magic("k8s_needs", line, "pass\n")

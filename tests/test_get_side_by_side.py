@@ -114,14 +114,45 @@ def test_printed_outputs_identical_to_kubectl(ns, kubeconfig, args):
     assert text.rstrip("\n") == theirs.rstrip("\n")
 
 
+def _event_time(ev: dict):
+    """The time kubectl events sorts by: series.lastObservedTime, else lastTimestamp, else eventTime."""
+    from datetime import datetime
+
+    return datetime.fromisoformat((ev.get("series") or {}).get("lastObservedTime") or ev.get("lastTimestamp")
+                                  or ev["eventTime"])
+
+
+def _time_runs(rows: list[list[str]], times: list) -> list[list[list[str]]]:
+    """``rows`` cut where ``times`` changes, each run sorted: what a sort by time decides."""
+    runs, start = [], 0
+    for i in range(1, len(times) + 1):
+        if i == len(times) or times[i] != times[start]:
+            runs.append(sorted(rows[start:i]))
+            start = i
+    return runs
+
+
 @pytest.mark.parametrize("args", [[], ["--for", "deploy/web"], ["--types", "Normal"]])
 def test_events_like_kubectl(ns, kubeconfig, args):
+    """The same rows as kubectl, oldest first. Among events of one time kubectl's order is Go's
+    unstable sort's; a kubelet's events (Pulled, Created, Started: to the second) tie often."""
+    import json
+
     import k8slab
 
     theirs = kubectl(kubeconfig, "events", "-n", ns, *args)
+    items = json.loads(kubectl(kubeconfig, "events", "-n", ns, *args, "-o", "json"))["items"]
     target = args[1] if args[:1] == ["--for"] else None
     ours = k8slab.events(target, namespace=ns, types=args[1] if args[:1] == ["--types"] else None)
-    assert drop_age(*parse_columns(theirs)) == drop_age(*parse_columns(ours.to_text(max_rows=None)))
+    k_headers, k_rows = drop_age(*parse_columns(theirs))
+    o_headers, o_rows = drop_age(*parse_columns(ours.to_text(max_rows=None)))
+    assert o_headers == k_headers == ["TYPE", "REASON", "OBJECT", "MESSAGE"]
+    # kubectl's JSON lists its rows in its order: the time of each row
+    assert [[e["type"], e["reason"], f"{e['involvedObject']['kind']}/{e['involvedObject']['name']}"]
+            for e in items] == [r[:3] for r in k_rows] != []
+    times = [_event_time(e) for e in items]
+    assert times == sorted(times)
+    assert _time_runs(o_rows, times) == _time_runs(k_rows, times)
 
 
 @pytest.mark.parametrize("target", ["pods", "deployment.spec.strategy", "pods.spec.containers", "svc.spec",

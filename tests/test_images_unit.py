@@ -12,13 +12,15 @@ import io
 import json
 import os
 import re
+import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from k8slab.engine import images
-from k8slab.engine.images import archive, build, debian, entries, refs, requirements
+from k8slab.engine.images import archive, build, debian, entries, recipes, refs, requirements
 from k8slab.engine.images.rootfs import Rootfs
 from k8slab.errors import BuildError, UsageError
 
@@ -128,6 +130,75 @@ def test_rootfs_refuses_replacing_a_directory_and_keeps_real_files(tmp_path):
         fs.file("usr/bin/env/x", "under a file")
     with pytest.raises(BuildError, match="cannot replace directory"):
         fs.file("usr/bin", "over a directory")
+
+
+# --- busybox in the images ----------------------------------------------------------------
+
+
+def fake_busybox_material(tmp: Path) -> recipes.Material:
+    """Material whose busybox is a script listing a few applets (no ELF: no libraries to add)."""
+    tree = tmp / "busybox"
+    (tree / "bin").mkdir(parents=True)
+    (tree / "bin/busybox").write_text("#!/bin/sh\necho busybox; echo sh; echo wget; echo nslookup; echo env\n")
+    os.chmod(tree / "bin/busybox", 0o755)
+    return recipes.Material({"busybox": tree}, {"busybox": "1:1.35.0-4"})
+
+
+def test_busybox_images_use_dynamic_busybox_with_a_resolver_setup():
+    for image in entries.catalog():
+        assert "busybox-static" not in image.packages, image.name  # static glibc: no NSS at run time
+        if image.name in ("busybox", "nginx", "perl", "agnhost"):
+            assert "busybox" in image.packages
+    assert build.RECIPE_VERSION >= 2
+
+
+def test_busybox_rootfs_has_applets_nsswitch_hosts_and_the_wget_wrapper(tmp_path):
+    fs = recipes.busybox(fake_busybox_material(tmp_path))
+    e = fs.entries
+    assert e["bin/busybox"].kind == "file" and e["bin/busybox"].mode == 0o755
+    assert (e["bin/sh"].kind, e["bin/sh"].target) == ("symlink", "busybox")
+    assert (e["bin/nslookup"].kind, e["bin/nslookup"].target) == ("symlink", "busybox")
+    assert e["bin/wget"].kind == "file" and e["bin/wget"].data == recipes.data_file("files/wget.sh")
+    nss = e["etc/nsswitch.conf"].data.decode()
+    assert "hosts: files dns\n" in nss and "passwd: files\n" in nss and "group: files\n" in nss
+    assert e["etc/hosts"].data.decode().startswith("127.0.0.1\tlocalhost\n")
+
+
+def test_busybox_in_a_merged_usr_image_keeps_real_programs_and_hosts(tmp_path):
+    m = fake_busybox_material(tmp_path)
+    fs = Rootfs(merged_usr=True)
+    fs.file("usr/bin/env", "real env")
+    fs.file("etc/hosts", "10.0.0.1 mine\n")
+    root = recipes._busybox(fs, m)
+    assert root == (m.trees["busybox"], "bin/busybox")
+    assert fs.entries["usr/bin/env"].data == b"real env"
+    assert fs.entries["usr/bin/wget"].kind == "file" and fs.entries["usr/bin/sh"].target == "busybox"
+    assert fs.entries["etc/hosts"].data == b"10.0.0.1 mine\n"
+
+
+@pytest.mark.skipif(not shutil.which("sh"), reason="needs a POSIX sh")
+@pytest.mark.parametrize("args, want", [
+    ("-qO- http://web", "[wget][-qO-][http://web]"),
+    ("-T 2 -qO- http://web", "[timeout][-s][INT][2][BB][wget][-qO-][http://web]"),
+    ("-T2 -qO- x", "[timeout][-s][INT][2][BB][wget][-qO-][x]"),
+    ("-qT 3 x", "[timeout][-s][INT][3][BB][wget][-q][x]"),
+    ("-ST5 -O- x", "[timeout][-s][INT][5][BB][wget][-S][-O-][x]"),
+    ("--spider --timeout=1 web", "[timeout][-s][INT][1][BB][wget][--spider][web]"),
+    ("--timeout 4 x", "[timeout][-s][INT][4][BB][wget][x]"),
+    ("-T 0 x", "[wget][x]"),
+    ("-qO/tmp/Test --header=X-Trace:1 x", "[wget][-qO/tmp/Test][--header=X-Trace:1][x]"),
+    ("x -T", "wget: option requires an argument -- 'T'"),
+    ("-T soon x", "wget: invalid number 'soon'"),
+])
+def test_wget_wrapper_turns_timeout_options_into_timeout(tmp_path, args, want):
+    """Debian's busybox wget lacks -T/--timeout and dies of SIGSEGV on -T: the wrapper takes it."""
+    stub = tmp_path / "bb"
+    stub.write_text('#!/bin/sh\nprintf "[%s]" "$@"; echo\n')
+    os.chmod(stub, 0o755)
+    script = tmp_path / "wget"
+    script.write_text(recipes.data_file("files/wget.sh").decode().replace("/bin/busybox", str(stub)))
+    out = subprocess.run(["sh", str(script), *args.split()], capture_output=True, text=True, timeout=30)
+    assert (out.stdout + out.stderr).strip() == want.replace("BB", str(stub))
 
 
 # --- references ---------------------------------------------------------------------------

@@ -10,9 +10,12 @@ from IPython.utils.capture import capture_output
 
 from k8slab.client import session as S
 
-from _k8s_objects import pin_lab_context, shell
+from _k8s_objects import create, pin_lab_context, shell, wait_for
 
 pytestmark = pytest.mark.cluster
+
+# KWOK plays this node's kubelet on the kwok and on the local engine: a pod bound to it is simulated
+SIMULATED_NODE = "k8slab-control-plane"
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +65,32 @@ def test_events_sorted_and_filtered(ip, web):
     assert set(warnings.TYPE) <= {"Warning"} and len(warnings) < len(ev)
 
 
-def test_logs_under_kwok_explains_itself(ip, web):
-    """The local engine's pods are simulated: no logs, and the message says why and what to do."""
-    pod = _a_pod(web)
+def test_logs_under_kwok_explains_itself(ip, namespace):
+    """A simulated pod has no logs, and the message says why and what to do (per engine)."""
+    import k8slab
+    from k8slab.api.runtime import simulated
+
+    pin_lab_context()
+    if not simulated(S.current().request("GET", f"/api/v1/nodes/{SIMULATED_NODE}")):
+        pytest.skip(f"{SIMULATED_NODE} runs containers on this cluster (kind engine): no simulated pod; "
+                    "the kwok and local engine runs cover it")
+    create(namespace, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sim"}, "spec": {
+        "nodeName": SIMULATED_NODE, "containers": [{"name": "app", "image": "nginx:1.27"}],
+        "tolerations": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists",
+                         "effect": "NoSchedule"}]}})
+    wait_for(namespace, "v1", "Pod", "sim", lambda p: (p.get("status") or {}).get("phase") == "Running")
     with pytest.raises(UsageError) as err:
-        k8s(ip, f"logs {pod} -n {web} --tail 5")
+        k8s(ip, f"logs sim -n {namespace} --tail 5")
     msg = str(err.value)
-    assert msg.startswith(f"no logs of pod {pod}: this cluster simulates its pods")
-    assert "k8slab up --engine kind" in msg and "Error from server" in msg  # the server's own words too
+    if k8slab.runs_containers():  # local engine: only this pod's node is simulated; the fix is to move it
+        assert msg.startswith(f"no logs of pod sim: node {SIMULATED_NODE} simulates its pods")
+        assert "k8slab-worker, k8slab-worker2 run containers" in msg
+    else:  # kwok engine: every node is; the fix is another engine
+        assert msg.startswith("no logs of pod sim: this cluster simulates its pods")
+        assert "k8slab up --engine kind" in msg
+    assert "Error from server" in msg  # the server's own words too
     with pytest.raises(UsageError, match='pods "nope" not found'):
-        k8s(ip, f"logs nope -n {web}")
+        k8s(ip, f"logs nope -n {namespace}")
 
 
 def test_explain_type_and_field(ip, web):

@@ -225,7 +225,10 @@ def test_rollout_crashlooping_new_pods_fail_with_the_reason(sess, namespace, app
     m = RolloutModel("deploy/web", namespace)
     try:
         assert m.wait(T) == "complete"
-        apps.patch_namespaced_deployment("web", namespace, {"spec": {"template": {"spec": {
+        # A real kubelet shows a crashing container running, and its pod Ready, for the moment
+        # before it exits: without minReadySeconds those moments make the new pods available and
+        # the rollout complete. KWOK's crash stages never make them ready.
+        apps.patch_namespaced_deployment("web", namespace, {"spec": {"minReadySeconds": 10, "template": {"spec": {
             "containers": [{"name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 1"]}]}}}})
         assert m.wait(T) == "failed", (m.state, m.reason)
         assert m.revision == 2

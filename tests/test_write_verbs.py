@@ -178,6 +178,7 @@ def test_wait_timeout_says_what_was_found(namespace):
         k8slab.wait("cm/c", for_="condition=Ready", namespace=namespace, timeout=1)
 
 
+# images of the lab's local set, so real nodes (local engine) pull them too
 STS_DS = """\
 apiVersion: apps/v1
 kind: StatefulSet
@@ -188,7 +189,7 @@ spec:
   selector: {matchLabels: {app: db}}
   template:
     metadata: {labels: {app: db}}
-    spec: {containers: [{name: db, image: "postgres:16"}]}
+    spec: {containers: [{name: db, image: "nginx:1.26"}]}
 ---
 apiVersion: apps/v1
 kind: DaemonSet
@@ -197,14 +198,14 @@ spec:
   selector: {matchLabels: {app: agent}}
   template:
     metadata: {labels: {app: agent}}
-    spec: {containers: [{name: a, image: "agent:1"}]}
+    spec: {containers: [{name: a, image: "registry.k8s.io/pause:3.9"}]}
 """
 
 
 def test_statefulset_and_daemonset_rollouts(namespace, sess):
     quiet = {"progress": lambda s: None}
     k8slab.apply(STS_DS, namespace=namespace, wait=60, **quiet)
-    k8slab.apply(STS_DS.replace("postgres:16", "postgres:17").replace("agent:1", "agent:2"),
+    k8slab.apply(STS_DS.replace("nginx:1.26", "nginx:1.27").replace("pause:3.9", "pause:3.10"),
                  namespace=namespace, wait=60, **quiet)
     assert str(k8slab.rollout("history", "sts/db", namespace=namespace)).splitlines()[2:] == \
         ["1         <none>", "2         <none>"]
@@ -215,8 +216,8 @@ def test_statefulset_and_daemonset_rollouts(namespace, sess):
     assert str(status).startswith("statefulset rolling update complete 2 pods at revision db-")
     sts = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/statefulsets/db")
     ds = sess.request("GET", f"/apis/apps/v1/namespaces/{namespace}/daemonsets/agent")
-    assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "postgres:16"
-    assert ds["spec"]["template"]["spec"]["containers"][0]["image"] == "agent:1"
+    assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
+    assert ds["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.k8s.io/pause:3.9"
     assert str(k8slab.scale("sts/db", replicas=1, namespace=namespace, wait=60)) == "statefulset.apps/db scaled"
     pods = sess.request("GET", f"/api/v1/namespaces/{namespace}/pods", query={"labelSelector": "app=db"})
     assert [p["metadata"]["name"] for p in pods["items"] if not p["metadata"].get("deletionTimestamp")] == ["db-0"]

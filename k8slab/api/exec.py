@@ -13,7 +13,7 @@ from ..client.channels import run_channels
 from ..errors import ApiError, ClusterError, UsageError
 from .logs import _pod_for
 from .output import TextResult
-from .runtime import NO_RUNTIME_HINT, runs_containers
+from .runtime import simulated_pod_hint
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -58,8 +58,8 @@ def _returncode(status_text: str) -> int:
     raise ClusterError(f"the command could not run: {status.get('message') or status_text.strip()}")
 
 
-def _runtime_error(argv: list[str], pod: str) -> ClusterError:
-    return ClusterError(f"cannot exec {' '.join(argv)} in pod {pod}: {NO_RUNTIME_HINT}")
+def _runtime_error(argv: list[str], pod: str, hint: str) -> ClusterError:
+    return ClusterError(f"cannot exec {' '.join(argv)} in pod {pod}: {hint}")
 
 
 def exec(pod: str, command: list[str] | str, *, container: str | None = None,  # noqa: A001 (kubectl's verb)
@@ -77,7 +77,7 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
             with the command's code); with ``check=False`` the code is in ``.returncode``.
 
     Raises:
-        ClusterError: the cluster has no container runtime (the kwok engine simulates pods),
+        ClusterError: the pod's node has no container runtime (KWOK simulates its pods),
             the pod or container does not exist or is not running, or the timeout passed.
     """
     argv = [command] if isinstance(command, str) else list(command)
@@ -99,8 +99,9 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
     try:
         got = run_channels(s, f"/api/v1/namespaces/{ns}/pods/{name}/exec", query, timeout)
     except ApiError as e:  # the upgrade was refused
-        if not runs_containers():
-            raise _runtime_error(argv, name) from None
+        hint = simulated_pod_hint(obj)
+        if hint:
+            raise _runtime_error(argv, name, hint) from None
         raise ApiError(f"cannot exec in pod {name}: {e}", status=e.status) from None
     except ClusterError as e:
         raise ClusterError(f"exec {' '.join(argv)} in pod {name}: {e}") from None
@@ -108,8 +109,9 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
     try:
         code = _returncode(got.status)
     except ClusterError:
-        if not runs_containers():
-            raise _runtime_error(argv, name) from None
+        hint = simulated_pod_hint(obj)
+        if hint:
+            raise _runtime_error(argv, name, hint) from None
         raise
     result = ExecResult(out, err, code)
     if check and code:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..client import session as _session
 from ..errors import ApiError, BadRequestError, NotFoundError, UsageError
 from .output import TextResult
-from .runtime import NO_RUNTIME_HINT, runs_containers
+from .runtime import simulated_pod_hint
 
 
 def _pod_for(s, target: str, namespace: str) -> str:
@@ -58,8 +58,13 @@ def logs(pod: str, *, container: str | None = None, namespace: str | None = None
     except (BadRequestError, NotFoundError):
         raise  # e.g. "a container name must be specified for pod x, choose one of: [a b]"
     except ApiError as e:
-        if runs_containers():  # a real kubelet's answer (container not started yet, ...) says enough
+        try:
+            obj = s.request("GET", f"/api/v1/namespaces/{ns}/pods/{name}")
+        except ApiError:
+            obj = {}
+        hint = simulated_pod_hint(obj)
+        if not hint:  # a real kubelet's answer (container not started yet, ...) says enough
             raise
-        raise type(e)(f"no logs of pod {name}: {NO_RUNTIME_HINT}\n({e})", status=e.status, reason=e.reason,
+        raise type(e)(f"no logs of pod {name}: {hint}\n({e})", status=e.status, reason=e.reason,
                       causes=e.causes) from e
     return TextResult(text, text)

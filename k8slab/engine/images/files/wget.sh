@@ -26,7 +26,8 @@ case $t in
     '' | 0) exec /bin/busybox wget "$@" ;;
     *[!0-9]*) echo "wget: invalid number '$t'" >&2; exit 1 ;;
 esac
-/bin/busybox timeout "$t" /bin/busybox wget "$@"
+# SIGINT, not SIGTERM: the shell says nothing when a command dies of it ("Terminated")
+/bin/busybox timeout -s INT "$t" /bin/busybox wget "$@"
 rc=$?
-[ $rc -ne 143 ] || { echo "wget: download timed out" >&2; exit 1; }
+[ $rc -ne 130 ] || { echo "wget: download timed out" >&2; exit 1; }
 exit $rc

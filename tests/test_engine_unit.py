@@ -33,8 +33,11 @@ def test_cache_and_state_live_outside_the_repo(monkeypatch, tmp_path):
 def test_every_binary_is_pinned_once():
     comps = gobuild.components()
     names = [n for c in comps for n in c.packages]
-    assert sorted(names) == sorted(["etcd", "kwok", "kwokctl", "kube-apiserver",
-                                    "kube-controller-manager", "kube-scheduler", "kubectl"])
+    assert len(names) == len(set(names))
+    assert sorted(gobuild.binaries_for("kwok")) == sorted(["etcd", "kwok", "kwokctl", "kube-apiserver",
+                                                          "kube-controller-manager", "kube-scheduler",
+                                                          "kubectl"])
+    assert set(gobuild.binaries_for("local")) == set(names)
     k8s = gobuild.component("kubernetes")
     assert k8s.version == versions.KUBERNETES
     assert f"-X k8s.io/component-base/version.gitVersion={versions.KUBERNETES}" in k8s.ldflags
@@ -100,8 +103,15 @@ def test_kind_config_maps_ingress_ports_and_workers():
 
 
 def test_auto_picks_kind_only_when_docker_and_kind_answer(monkeypatch):
+    from k8slab.engine import local
+
     monkeypatch.setattr(kind, "usable", lambda: (False, "no Docker daemon answers"))
-    assert cluster.pick_engine("auto") == "kwok"
+    monkeypatch.setattr(local, "usable", lambda: (False, "not root"))
+    said = []
+    assert cluster.pick_engine("auto", said.append) == "kwok"
+    assert said == ["engine: kwok (simulated nodes; real nodes cannot run here: not root)"]
+    monkeypatch.setattr(local, "usable", lambda: (True, "ok"))
+    assert cluster.pick_engine("auto") == "local"
     monkeypatch.setattr(kind, "usable", lambda: (True, "ok"))
     assert cluster.pick_engine("auto") == "kind"
     assert cluster.pick_engine("kwok") == "kwok"

@@ -9,7 +9,6 @@ directory, so ``down`` and ``status`` need no ``--engine``.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from typing import Callable
 
@@ -72,7 +71,7 @@ def pick_engine(engine: str, echo: Callable[[str], None] | None = None) -> str:
     from . import local
 
     local_ok, local_why = local.usable()
-    if local_ok and os.environ.get("K8SLAB_AUTO_LOCAL") == "1":  # until the series passes on it
+    if local_ok:
         if echo:
             echo(f"engine: local (real nodes; no usable Docker/kind: {kind_why})")
         return "local"

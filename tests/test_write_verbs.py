@@ -205,7 +205,7 @@ spec:
 def test_statefulset_and_daemonset_rollouts(namespace, sess):
     quiet = {"progress": lambda s: None}
     k8slab.apply(STS_DS, namespace=namespace, wait=60, **quiet)
-    k8slab.apply(STS_DS.replace("nginx:1.26", "nginx:1.27").replace("pause:3.9", "pause:3.10"),
+    k8slab.apply(STS_DS.replace("nginx:1.26", "nginx:1.27").replace("registry.k8s.io/pause:3.9", "registry.k8s.io/pause:3.10"),
                  namespace=namespace, wait=60, **quiet)
     assert str(k8slab.rollout("history", "sts/db", namespace=namespace)).splitlines()[2:] == \
         ["1         <none>", "2         <none>"]

@@ -31,6 +31,7 @@ from typing import Callable, Mapping, Sequence
 from ..errors import BuildError
 from . import paths, versions
 from .progress import Ticker, fmt_duration
+from .digest import sha256_file as _sha256
 
 STAMP = ".k8slab-build.json"
 GOSRC = Path(__file__).with_name("gosrc")
@@ -213,14 +214,6 @@ def check_go() -> tuple[int, int, int]:
 
 
 # --- the cache ----------------------------------------------------------------------------
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_stamp(comp: Component) -> dict:

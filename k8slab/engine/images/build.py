@@ -27,6 +27,7 @@ from ..progress import Ticker, fmt_duration
 from . import archive, debian, recipes
 from .entries import Image, catalog
 from .requirements import check
+from ..digest import sha256_file as _sha256
 
 RECIPE_VERSION = 2
 """Bump to rebuild every image (the package source is hashed into recipes as well)."""
@@ -49,14 +50,6 @@ class Plan:
     facts: dict
     digest: str = ""
     skip: str | None = None  # why it cannot be built now
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 CONTENT_SOURCES = ("archive.py", "build.py", "debian.py", "elf.py", "entries.py", "recipes.py", "rootfs.py",

@@ -10,7 +10,6 @@ image's root filesystem. The result is always a single-image docker-archive
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from ...errors import BuildError, UsageError
 from . import archive, debian, refs
 from .entries import PATH
 from .rootfs import Rootfs
+from ..digest import sha256_file as _sha256
 
 _GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 _KINDS = "a docker-archive (docker save), an OCI layout tar, or a directory holding a root filesystem"
@@ -141,14 +141,6 @@ def _magic(path: Path) -> bytes:
     with open(path, "rb") as f:
         head = f.read(4)
     return _ZSTD if head == _ZSTD else _GZIP if head[:2] == _GZIP else b""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class _Reader:

@@ -331,3 +331,28 @@ def test_an_image_not_in_the_set_fails_fast(namespace):
                    in ("ErrImagePull", "ImagePullBackOff"), timeout=60)
     assert time.monotonic() - started < 30
     assert "not/there" in _status(pod)["state"]["waiting"].get("message", "")
+
+
+def test_a_learners_own_image_loads_and_runs(namespace):
+    import secrets
+    import subprocess
+    import sys
+
+    from k8slab.engine import images
+
+    tag = secrets.token_hex(3)
+    load = subprocess.run([sys.executable, "-m", "k8slab", "image", "load",
+                           str(images.set_dir() / "busybox.tar"), "--name", f"learner/app:{tag}"],
+                          capture_output=True, text=True, timeout=120)
+    assert load.returncode == 0, load.stdout + load.stderr
+    assert f"docker.io/learner/app:{tag} loaded" in load.stdout
+    listed = subprocess.run([sys.executable, "-m", "k8slab", "images"], capture_output=True, text=True,
+                            timeout=60)
+    assert "learner/app" in listed.stdout and tag in listed.stdout
+    k8slab.apply(_pod_yaml("mine", f"learner/app:{tag}", "echo my own image", "  restartPolicy: Never"),
+                 namespace=namespace)
+    wait_for(namespace, "v1", "Pod", "mine", lambda p: p["status"].get("phase") == "Succeeded", timeout=60)
+    assert str(k8slab.logs("mine", namespace=namespace)) == "my own image\n"
+    bad = subprocess.run([sys.executable, "-m", "k8slab", "image", "load", "/no/such.tar", "--name", "x:1"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and "/no/such.tar" in bad.stderr

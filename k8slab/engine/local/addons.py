@@ -76,7 +76,10 @@ def coredns_objects(replicas: int = 2) -> list[dict]:
                          "livenessProbe": {"httpGet": {"path": "/health", "port": 8080},
                                            "initialDelaySeconds": 10, "timeoutSeconds": 5,
                                            "failureThreshold": 5},
-                         "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181}},
+                         # probed every second: `k8slab up` waits for DNS, and the default
+                         # 10 s period made it wait up to 10 s more after CoreDNS was ready
+                         "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181},
+                                            "periodSeconds": 1},
                          "securityContext": {"allowPrivilegeEscalation": False,
                                              "capabilities": {"add": ["NET_BIND_SERVICE"],
                                                               "drop": ["ALL"]},

@@ -141,9 +141,11 @@ def _start_registry(name: str, cp_pid: int) -> None:
     from .. import images
 
     user_images(name).mkdir(parents=True, exist_ok=True)
+    store = root(name) / "control-plane" / "registry-blobs"  # on disk, not in its memory
+    store.mkdir(parents=True, exist_ok=True)
     argv = [str(gobuild.binary("k8slab-registry")), "-listen",
-            f"{network.CP_IP}:{nodeconf.REGISTRY_PORT}", "-load", str(images.set_dir()),
-            "-load", str(user_images(name))]
+            f"{network.CP_IP}:{nodeconf.REGISTRY_PORT}", "-store", str(store),
+            "-load", str(images.set_dir()), "-load", str(user_images(name))]
     pid = netns.spawn(cp_pid, argv, cgroup=CP_CGROUP, log=_cp_log(name, "registry"),
                       mount=False, uts=False)
     write_pid(_cp_pidfile(name, "registry"), pid)

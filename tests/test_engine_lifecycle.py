@@ -158,3 +158,22 @@ def test_restarted_cluster_runs_new_pods_at_once(throwaway, tmp_path):
     wait_for(core.list_namespaced_pod, ready, timeout=30, namespace="default",
              field_selector="metadata.name=after-restart")
     api.close()
+
+
+def test_a_dying_api_server_is_not_called_running_and_one_up_recovers(throwaway):
+    """SIGTERM makes kube-apiserver close its port and drain for a while before it exits:
+    status must not list it as running, and the first ``up`` must not wait on it in vain
+    (it once failed after 120 s; a second ``up`` then worked)."""
+    import signal
+
+    from k8slab.engine import kwok
+
+    assert _k8slab("up", "--engine", "kwok", "--name", throwaway, "--workers", "0").returncode == 0
+    pid = kwok.processes(throwaway)["kube-apiserver"]
+    os.kill(pid, signal.SIGTERM)  # no waiting for it to exit
+    st = _k8slab("status", "--name", throwaway)
+    assert st.returncode == 1 and "kube-apiserver" in st.stdout and "NOT RUNNING" in st.stdout, st.stdout
+    again = _k8slab("up", "--name", throwaway, timeout=90)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "is up again with its objects" in again.stdout
+    assert kwok.processes(throwaway)["kube-apiserver"] not in (None, pid)

@@ -256,6 +256,10 @@ def status(name: str) -> ClusterStatus:
         st.problem = "no component is running (the machine restarted, or the processes were killed)"
         return st
     st.server, st.api_ok, err = api_health(st.kubeconfig, st.context)
+    if not st.api_ok and st.processes.get("kube-apiserver") and _refuses(st.server):
+        # alive but its port closed: an API server shutting down, not one starting
+        st.processes["kube-apiserver"] = None
+        err = "kube-apiserver is shutting down (its port refuses connections)"
     dead = [c for c, pid in st.processes.items() if not pid]
     if dead:
         st.state = "broken"
@@ -331,10 +335,38 @@ def _hand_over_node_leases(name: str) -> subprocess.CompletedProcess:
     return kwokctl(["start", "cluster"], name=name, timeout=120)
 
 
+def _refuses(server: str) -> bool:
+    """Whether the API server's port refuses connections (nothing listens there)."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(server or "")
+    if not url.port:
+        return False
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((url.hostname or "127.0.0.1", url.port)) == 111  # ECONNREFUSED
+
+
+def _end_dying_apiserver(name: str) -> None:
+    """Stop an API server that is alive but no longer listens (shutting down after a
+    SIGTERM): kwokctl would take it for running and wait for it to serve, in vain."""
+    from .health import api_health
+
+    pid = processes(name).get("kube-apiserver")
+    if not pid:
+        return
+    server, ok, _ = api_health(str(paths.kubeconfig_path()), context_name(name), timeout=2)
+    if not ok and _refuses(server):
+        _kill_pid(pid, timeout=15)
+        (cluster_dir(name) / "pids" / "kube-apiserver.pid").unlink(missing_ok=True)
+
+
 def _start_stopped(name: str) -> subprocess.CompletedProcess:
     """``kwokctl start cluster`` for the components that are not running; a kwok-controller
     started anew takes the node leases over (see :func:`_hand_over_node_leases`)."""
     kwok_was_down = not processes(name).get("kwok-controller")
+    _end_dying_apiserver(name)
     _forget_dead_pids(name)
     proc = kwokctl(["start", "cluster"], name=name, timeout=120)
     if proc.returncode == 0 and kwok_was_down:

@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
                          "this machine can run them, else kwok (simulated nodes) (default: auto)")
     up.add_argument("--name", default="k8slab", help="cluster name (default: k8slab)")
     up.add_argument("--workers", type=int, default=2, help="worker nodes (default: 2)")
+    up.add_argument("--pull", choices=("local", "upstream"), default="local",
+                    help="real nodes only: where images come from. local: only the lab's image "
+                         "set (k8slab images), nothing leaves the machine; upstream: the set first, "
+                         "then the public registries, for machines that reach them (default: local)")
 
     down = sub.add_parser("down", help="stop the cluster and remove its state")
     down.add_argument("--name", default="k8slab")
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "up":
             from .engine import cluster
 
-            st = cluster.up(name=args.name, engine=args.engine, workers=args.workers)
+            st = cluster.up(name=args.name, engine=args.engine, workers=args.workers, pull=args.pull)
             return 0 if st.healthy else 1
         if args.command == "down":
             from .engine import cluster

@@ -102,17 +102,18 @@ def _check_name(name: str) -> None:
                          f"(at most 32 characters), e.g. --name k8slab")
 
 
-def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2,
+def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2, pull: str = "local",
        echo: Callable[[str], None] = print) -> ClusterStatus:
     """Start cluster ``name`` (or reuse it when healthy) and wait until every node is Ready."""
     _check_name(name)
     if not 0 <= workers <= 10:
         raise UsageError(f"--workers {workers} is out of range: use 0 to 10")
     with lock(name):
-        return _up(name, engine, workers, echo)
+        return _up(name, engine, workers, echo, pull)
 
 
-def _up(name: str, engine: str, workers: int, echo: Callable[[str], None]) -> ClusterStatus:
+def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
+        pull: str = "local") -> ClusterStatus:
     started = time.monotonic()
     recorded = recorded_engine(name)
     chosen = recorded if (recorded and engine == "auto") else pick_engine(engine, echo)
@@ -141,7 +142,10 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None]) -> Cl
     _engine_file(name).parent.mkdir(parents=True, exist_ok=True)
     _engine_file(name).write_text(chosen)
     try:
-        mod.create(name, workers, echo=echo)
+        if chosen == "local":
+            mod.create(name, workers, echo=echo, pull=pull)
+        else:
+            mod.create(name, workers, echo=echo)
     except BaseException:
         # nothing half-started is left behind: stop what was started, forget the cluster
         try:

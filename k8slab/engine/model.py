@@ -24,6 +24,7 @@ class ClusterStatus:
     api_ok: bool = False
     processes: dict[str, int | None] = dataclasses.field(default_factory=dict)
     nodes: dict[str, bool] = dataclasses.field(default_factory=dict)
+    images: str = ""  # where real nodes pull from (the local engine)
 
     @property
     def healthy(self) -> bool:
@@ -45,6 +46,8 @@ class ClusterStatus:
         if self.server:
             out.append(f"  server:     {self.server}")
         out.append(f"  kubeconfig: {self.kubeconfig}  (context {self.context})")
+        if self.images:
+            out.append(f"  images:     {self.images}")
         for comp, pid in self.processes.items():
             out.append(f"  {comp:<28} {'running (pid %d)' % pid if pid else 'NOT RUNNING'}")
         for node, ready in self.nodes.items():

@@ -56,7 +56,7 @@ def node_specs(name: str) -> list[nodeconf.NodeSpec]:
     pki = kwok.cluster_dir(name) / "pki"
     return [nodeconf.NodeSpec(name=n, index=i, root=root(name) / "nodes" / n, api_port=lay["api_port"],
                               ca_file=pki / "ca.crt", cert_file=pki / "admin.crt",
-                              key_file=pki / "admin.key")
+                              key_file=pki / "admin.key", pull=lay.get("pull", "local"))
             for i, n in enumerate(lay.get("workers") or [], start=1)]
 
 
@@ -201,8 +201,15 @@ def usable() -> tuple[bool, str]:
     return (not problems, "; ".join(problems) if problems else "root, runc, CNI plugins, cgroups")
 
 
-def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None:
-    """Create and start a fresh cluster with real worker nodes."""
+def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: str = "local") -> None:
+    """Create and start a fresh cluster with real worker nodes.
+
+    Args:
+        pull: ``local`` (only the lab's image set; nothing leaves the machine) or
+            ``upstream`` (the set first, then the public registries).
+    """
+    if pull not in ("local", "upstream"):
+        raise EngineError(f"unknown pull mode {pull!r}: use local or upstream")
     from .. import images
 
     problems = preflight.problems()
@@ -219,7 +226,7 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None
     docs = kwokctl_docs(name)
     api_port = docs[0]["options"]["kubeApiserverPort"]
     names = [o["metadata"]["name"] for o in kwok.node_objects(name, workers)]
-    _layout_file(name).write_text(json.dumps({"api_port": api_port, "workers": names[1:]}))
+    _layout_file(name).write_text(json.dumps({"api_port": api_port, "workers": names[1:], "pull": pull}))
     with Ticker(echo, "making the lab network 172.18.0.0/16 and its registry", interval=15):
         cp_pid = _start_cp_netns(name)
     kwok.start_control_plane(name, docs, echo)
@@ -263,6 +270,9 @@ def status(name: str) -> ClusterStatus:
         st.state = "broken"
         st.problem = "not running: " + ", ".join(dead)
         return st
+    st.images = ("local image set only (k8slab images), registry 172.18.0.2:5000"
+                 if layout(name).get("pull", "local") == "local" else
+                 "local image set first, then the public registries (--pull upstream)")
     if st.state == "running":
         ok, why = addons.coredns_ready(st.kubeconfig, st.context)
         if not ok:

@@ -42,6 +42,7 @@ class NodeSpec:
     cert_file: Path
     key_file: Path
     registry: str = f"{network.CP_IP}:{REGISTRY_PORT}"
+    pull: str = "local"  # or "upstream": the image set first, then the public registry
 
     @property
     def ip(self) -> str:
@@ -124,14 +125,23 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 """
 
 
-def hosts_toml(spec: NodeSpec) -> str:
-    """Registry host config: every registry is answered by the lab's local registry.
+UPSTREAM = {"docker.io": "https://registry-1.docker.io"}
 
-    The upstream is not listed: with it, a missing image waits out the upstream's
-    timeouts (~50 s) instead of failing at once.
+
+def hosts_toml(spec: NodeSpec, registry: str = "_default") -> str:
+    """Registry host config: the lab's local registry answers for ``registry``.
+
+    With ``pull="local"`` the upstream is not listed: nothing leaves the machine, and a
+    missing image fails at once instead of waiting out the upstream's timeouts (~50 s).
+    With ``pull="upstream"`` the local registry is asked first, then the real one.
     """
     url = f"http://{spec.registry}"
-    return f'server = "{url}"\n\n[host."{url}"]\n  capabilities = ["pull", "resolve"]\n'
+    mirror = f'[host."{url}"]\n  capabilities = ["pull", "resolve"]\n'
+    if spec.pull == "upstream":
+        if registry == "_default":
+            return mirror  # no server line: containerd falls back to the image's own registry
+        return f'server = "{UPSTREAM.get(registry, "https://" + registry)}"\n\n' + mirror
+    return f'server = "{url}"\n\n' + mirror
 
 
 def cni_conflist(spec: NodeSpec) -> str:
@@ -210,7 +220,7 @@ def files(spec: NodeSpec) -> dict[Path, str]:
         spec.etc / "resolv.conf": "",
     }
     for reg in MIRRORED:
-        out[spec.etc / "certs.d" / reg / "hosts.toml"] = hosts_toml(spec)
+        out[spec.etc / "certs.d" / reg / "hosts.toml"] = hosts_toml(spec, reg)
     for key, value in KUBELET_SYSCTLS.items():
         out[spec.root / "sysctl" / key.replace("/", ".")] = value + "\n"
     return out

@@ -87,29 +87,29 @@ def test_logs_and_exec_reach_the_running_container(namespace):
 
 
 def test_probes_gate_endpoints_and_restart_containers(namespace):
-    k8slab.apply(f"""
+    k8slab.apply("""
 apiVersion: v1
 kind: Pod
-metadata: {{name: probed, labels: {{app: probed}}}}
+metadata: {name: probed, labels: {app: probed}}
 spec:
   terminationGracePeriodSeconds: 1
   containers:
   - name: web
     image: nginx:1.27
     readinessProbe:
-      exec: {{command: ["cat", "/tmp/ready"]}}
+      exec: {command: ["cat", "/tmp/ready"]}
       periodSeconds: 1
     livenessProbe:
-      exec: {{command: ["cat", "/usr/share/nginx/html/index.html"]}}
+      exec: {command: ["cat", "/usr/share/nginx/html/index.html"]}
       periodSeconds: 1
       failureThreshold: 2
 ---
 apiVersion: v1
 kind: Service
-metadata: {{name: probed}}
+metadata: {name: probed}
 spec:
-  selector: {{app: probed}}
-  ports: [{{port: 80}}]
+  selector: {app: probed}
+  ports: [{port: 80}]
 """, namespace=namespace)
     wait_for(namespace, "v1", "Pod", "probed", lambda p: _status(p).get("started") is True, timeout=60)
     time.sleep(3)  # several readiness periods: it must stay out while the probe fails

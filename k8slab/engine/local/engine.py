@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -126,8 +127,6 @@ def _start_forwarder(name: str, cp_pid: int) -> None:
     port = layout(name)["api_port"]
     log = _cp_log(name, "api-forwarder")
     log.parent.mkdir(parents=True, exist_ok=True)
-    import subprocess
-
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "k8slab.engine.local.forward", "--netns", f"/proc/{cp_pid}/ns/net",

@@ -87,12 +87,20 @@ class ApiTimeoutError(ClusterError):
     """The API server did not answer within the request timeout."""
 
 
-class WaitTimeoutError(K8sLabError):
+class ExpectationError(K8sLabError):
+    """The cluster is not as a check, wait or step expected (fails a notebook cell for nbval)."""
+
+
+class WaitTimeoutError(ExpectationError):
     """A wait or check did not reach its condition before the timeout."""
 
 
-class CheckFailedError(K8sLabError):
+class CheckFailedError(ExpectationError):
     """A ``%k8s check`` condition did not hold."""
+
+
+class StepFailedError(ExpectationError):
+    """A ``%%k8s_needs`` step raised (e.g. its ``assert`` found the cluster otherwise)."""
 
 
 class EngineError(ClusterError):

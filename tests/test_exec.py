@@ -16,7 +16,7 @@ import k8slab
 from k8slab.api import exec as E
 from k8slab.api.runtime import simulated
 from k8slab.client import session as S
-from k8slab.errors import ClusterError
+from k8slab.errors import ClusterError, StepFailedError
 
 from _k8s_objects import create, deployment, deployment_ready, pin_lab_context, shell, wait_for
 
@@ -157,7 +157,7 @@ def test_needs_runs_the_cell_where_the_requirement_holds(ip, monkeypatch):
     assert lines[-3:] == ["to stderr", "'shown'", "43"]  # then stderr, displays, the last value
     assert out.stderr == "" and not out.outputs and ip.user_ns["ran_here"] == 42
     with capture_output() as out, \
-            pytest.raises(UsageError, match=r"the step failed \(ZeroDivisionError: division by zero\)"):
+            pytest.raises(StepFailedError, match=r"the step failed \(ZeroDivisionError: division by zero\)"):
         ip.run_cell_magic("k8s_needs", "containers", "print('before')\n1 / 0\n")
     assert out.stdout.splitlines()[1] == "before"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
+from k8slab.errors import CheckFailedError
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +144,7 @@ def test_apply_files_wait_and_the_other_verbs(ip, namespace, tmp_path):
         "✓ deployment.apps/web: replicas=2, ready=2"
     assert str(ip.run_line_magic("k8s", f"check pods -l app=web -n {namespace} count=2 phase=Running --timeout 60s")) \
         == "✓ pods -l app=web: count=2, phase=Running (2 found)"
-    with pytest.raises(UsageError) as exc:
+    with pytest.raises(CheckFailedError) as exc:  # the cluster is not as expected: the cell fails
         ip.run_line_magic("k8s", f"check deploy/web --timeout 0 replicas=5 -n {namespace}")
     assert str(exc.value).startswith("✗ deployment.apps/web: replicas: expected 5, found 2")
     assert str(ip.run_line_magic("k8s", f"delete deploy/web -n {namespace}")) == 'deployment.apps "web" deleted'

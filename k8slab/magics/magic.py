@@ -96,11 +96,13 @@ class K8sMagics(Magics):
             args = parser_for(verb).parse_args(rest)
         except HelpShown:
             return None
-        from ..errors import K8sLabError
+        from ..errors import ExpectationError, K8sLabError
 
         try:
             self._apply_config()
             return module.run(args, cell, self.shell)
+        except ExpectationError:
+            raise  # the cell fails (see _show_expectation), shown in one line
         except K8sLabError as e:
             raise UsageError(str(e)) from None
 
@@ -113,11 +115,13 @@ class K8sMagics(Magics):
         On the kwok engine, which simulates its pods, the cell prints one line saying it
         was skipped and why. An error in the cell fails the cell, as usual.
         """
-        from ..errors import K8sLabError
+        from ..errors import ExpectationError, K8sLabError
         from .needs import run_if_supported
 
         try:
             return run_if_supported(line, cell, self.shell)
+        except ExpectationError:
+            raise
         except K8sLabError as e:
             raise UsageError(str(e)) from None
 
@@ -132,10 +136,23 @@ def _matcher(context):
 _matcher.matcher_api_version = 2  # type: ignore[attr-defined]
 
 
+def _show_expectation(shell, etype, value, tb, tb_offset=None):
+    """Show a failed check, wait or step as one line, as an error the kernel reports.
+
+    A mistake in what the user typed stays an IPython ``UsageError`` (a message, the
+    notebook runs on). The cluster not being as expected is an error: nbval (lax and
+    strict) and nbclient fail the cell, so notebooks kept as regression tests go red.
+    """
+    shell.showtraceback((etype, value, tb), exception_only=True)
+
+
 def register(ipython) -> None:
     """Register the magics and the completer on ``ipython``."""
+    from ..errors import ExpectationError
+
     magics = K8sMagics(shell=ipython)
     ipython.register_magics(magics)
+    ipython.set_custom_exc((ExpectationError,), _show_expectation)
     matchers = ipython.Completer.custom_matchers
     if _matcher not in matchers:
         matchers.append(_matcher)
@@ -150,6 +167,7 @@ def unregister(ipython) -> None:
         mm.magics[kind].pop("k8s", None)
         mm.magics[kind].pop("k8s_needs", None)
     mm.registry.pop("K8sMagics", None)
+    ipython.set_custom_exc((), None)
     if _matcher in ipython.Completer.custom_matchers:
         ipython.Completer.custom_matchers.remove(_matcher)
 

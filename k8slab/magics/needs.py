@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from ..errors import UsageError
+from ..errors import StepFailedError, UsageError
 
 # requirement -> (check, why a cluster without it skips the step)
 NEEDS = {
@@ -47,7 +47,7 @@ def run_if_supported(line: str, cell: str, shell) -> None:
     text, error = _run_as_text(code, shell)
     print(f"▶ this step needs {what}: it ran on this cluster.\n{text}", end="" if text.endswith("\n") else "\n")
     if error is not None:  # its traceback is already shown: fail the cell with one line
-        raise UsageError(f"%%k8s_needs: the step failed ({type(error).__name__}: {error}); see above.")
+        raise StepFailedError(f"%%k8s_needs: the step failed ({type(error).__name__}: {error}); see above.")
 
 
 def _compile(cell: str, shell) -> str:

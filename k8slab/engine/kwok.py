@@ -112,7 +112,8 @@ def free_ports(count: int) -> list[int]:
 
 
 def kwokctl_config(options_extra: dict | None = None,
-                   args_extra: dict[str, list[tuple[str, str]]] | None = None) -> list[dict]:
+                   args_extra: dict[str, list[tuple[str, str]]] | None = None,
+                   env_extra: dict[str, dict[str, str]] | None = None) -> list[dict]:
     """The kwokctl configuration documents: options, component patches and stages.
 
     ``options_extra`` adds kwokctl options; ``args_extra`` adds flags per component
@@ -157,6 +158,12 @@ def kwokctl_config(options_extra: dict | None = None,
             patch = {"name": comp, "extraArgs": []}
             conf["componentsPatches"].append(patch)
         patch["extraArgs"] += [{"key": k, "value": v} for k, v in args]
+    for comp, env in (env_extra or {}).items():
+        patch = next((p for p in conf["componentsPatches"] if p["name"] == comp), None)
+        if patch is None:
+            patch = {"name": comp}
+            conf["componentsPatches"].append(patch)
+        patch["extraEnvs"] = [{"name": k, "value": v} for k, v in env.items()]
     return [conf, *stages.all_stages(gobuild.stage_root())]
 
 

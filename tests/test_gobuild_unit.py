@@ -174,3 +174,18 @@ def test_agnhost_pin_must_match_the_module(fake_go, monkeypatch):
     with pytest.raises(BuildError, match=r"holds agnhost 9\.9\.9.*AGNHOST"):
         gobuild.build(["agnhost"], echo=lambda _line: None)
     assert not gobuild.binary("agnhost").exists()
+
+
+def test_kind_builds_nothing_and_needs_no_go(monkeypatch, tmp_path):
+    """On a kind-only machine `k8slab build` (run by `make lab`) must not ask for Go."""
+    from k8slab.engine import gobuild
+
+    monkeypatch.setenv("K8SLAB_CACHE_DIR", str(tmp_path))  # an empty cache: no stages either
+
+    def no_go():
+        raise AssertionError("Go was asked for although kind builds nothing")
+
+    monkeypatch.setattr(gobuild, "check_go", no_go)
+    said = []
+    assert gobuild.build(engine="kind", echo=said.append) == []
+    assert said == ["the kind engine needs nothing built (kind brings its own node image)"]

@@ -414,9 +414,12 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
             if force or problem:
                 todo.append((comp, name, problem or "forced"))
     kwok = component("kwok")
-    need_stages = force or not (stage_root() / "pod").is_dir()
+    # KWOK's stages serve the engines that run kwok; kind needs nothing built (nor Go)
+    need_stages = (names is None and engine != "kind") and (force or not (stage_root() / "pod").is_dir())
     if not todo and not need_stages:
-        echo("all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
+        echo("the kind engine needs nothing built (kind brings its own node image)"
+             if names is None and engine == "kind" else
+             "all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
         return []
     check_go()
     built: list[Path] = []

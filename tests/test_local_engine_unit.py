@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from k8slab.engine import health
 from k8slab.engine.local import addons, network, nodeconf
 
 
@@ -60,5 +61,5 @@ def test_coredns_is_kube_dns_and_forwards_nothing():
     assert objs["Service"]["spec"]["clusterIP"] == "10.96.0.10"
     assert objs["Service"]["metadata"]["labels"]["kubernetes.io/cluster-service"] == "true"
     assert "forward" not in objs["ConfigMap"]["data"]["Corefile"]
-    assert addons.object_path(objs["Deployment"]) == "/apis/apps/v1/namespaces/kube-system/deployments/coredns"
-    assert addons.object_path(objs["ClusterRole"]) == "/apis/rbac.authorization.k8s.io/v1/clusterroles/system:coredns"
+    assert health.object_path(objs["Deployment"]) == "/apis/apps/v1/namespaces/kube-system/deployments/coredns"
+    assert health.object_path(objs["ClusterRole"]) == "/apis/rbac.authorization.k8s.io/v1/clusterroles/system:coredns"

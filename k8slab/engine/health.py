@@ -74,8 +74,18 @@ def node_readiness(kubeconfig: str, context: str) -> dict[str, bool]:
     return out
 
 
-_PATHS = {"Node": "/api/v1/nodes/{name}",
-          "StorageClass": "/apis/storage.k8s.io/v1/storageclasses/{name}"}
+_PLURAL = {"Node": "nodes", "StorageClass": "storageclasses", "ServiceAccount": "serviceaccounts",
+           "ConfigMap": "configmaps", "Service": "services", "Deployment": "deployments",
+           "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings"}
+
+
+def object_path(obj: dict) -> str:
+    """The REST path of a bootstrap object (the kinds in ``_PLURAL``)."""
+    group, _, version = obj["apiVersion"].rpartition("/")
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    ns = obj["metadata"].get("namespace")
+    where = f"/namespaces/{ns}" if ns else ""
+    return f"{base}{where}/{_PLURAL[obj['kind']]}/{obj['metadata']['name']}"
 
 
 def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
@@ -83,7 +93,7 @@ def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
     api = _api(kubeconfig, context)
     try:
         for obj in objects:
-            path = _PATHS[obj["kind"]].format(name=obj["metadata"]["name"])
+            path = object_path(obj)
             # the status rides along on create (a Node keeps it, as when a kubelet registers),
             # so KWOK's node-initialize stage never sees a node without our nodeInfo
             _rest(api, "PATCH", path, obj, content_type="application/apply-patch+yaml",

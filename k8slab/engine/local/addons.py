@@ -102,34 +102,6 @@ def coredns_objects(replicas: int = 2) -> list[dict]:
     ]
 
 
-_PLURAL = {"ServiceAccount": "serviceaccounts", "ConfigMap": "configmaps", "Service": "services",
-           "Deployment": "deployments", "ClusterRole": "clusterroles",
-           "ClusterRoleBinding": "clusterrolebindings", "Node": "nodes",
-           "StorageClass": "storageclasses"}
-
-
-def object_path(obj: dict) -> str:
-    """The REST path of one of the add-on objects."""
-    group, _, version = obj["apiVersion"].rpartition("/")
-    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
-    ns = obj["metadata"].get("namespace")
-    where = f"/namespaces/{ns}" if ns else ""
-    return f"{base}{where}/{_PLURAL[obj['kind']]}/{obj['metadata']['name']}"
-
-
-def apply(kubeconfig: str, context: str, objects: list[dict]) -> None:
-    """Server-side apply of add-on objects (field manager k8slab-engine)."""
-    from ..health import _api, _rest
-
-    api = _api(kubeconfig, context)
-    try:
-        for obj in objects:
-            _rest(api, "PATCH", object_path(obj), obj, content_type="application/apply-patch+yaml",
-                  query="fieldManager=k8slab-engine&force=true")
-    finally:
-        api.close()
-
-
 def coredns_ready(kubeconfig: str, context: str) -> tuple[bool, str]:
     """Whether the CoreDNS Deployment has all its replicas available."""
     from ..health import _api, _rest

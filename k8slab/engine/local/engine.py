@@ -177,7 +177,7 @@ def _start_nodes(name: str, cp_pid: int) -> None:
         node.start(spec, cp_pid, peers)
 
 
-def _wait_healthy(name: str, nodes: int, echo, timeout: float = 180) -> None:
+def _wait_healthy(name: str, nodes: int, timeout: float = 180) -> None:
     from ..health import wait_ready
 
     kubeconfig, ctx = str(paths.kubeconfig_path()), kwok.context_name(name)
@@ -235,15 +235,14 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: s
     _start_control_plane_programs(name)
     from ..health import apply_objects
 
-    cp_node, *worker_nodes = node_objects(name, names[1:])
-    apply_objects(kubeconfig, ctx, [cp_node, kwok.STORAGE_CLASS])  # the simulated node's status too
-    addons.apply(kubeconfig, ctx, worker_nodes)
+    # the simulated node with its status; the workers' status is their kubelets' to write
+    apply_objects(kubeconfig, ctx, node_objects(name, names[1:]) + [kwok.STORAGE_CLASS])
     kwok._start_provisioner(name)
     with Ticker(echo, f"starting {workers} real nodes (containerd, kubelet, kube-proxy) "
                       f"and CoreDNS", interval=15):
         _start_nodes(name, cp_pid)
-        addons.apply(kubeconfig, ctx, addons.coredns_objects())
-        _wait_healthy(name, workers + 1, echo)
+        apply_objects(kubeconfig, ctx, addons.coredns_objects())
+        _wait_healthy(name, workers + 1)
     echo(f"real nodes ready in {fmt_duration(time.monotonic() - started)}")
 
 
@@ -296,7 +295,7 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
         try:
             cp_pid = _start_control_plane_programs(name)
             _start_nodes(name, cp_pid)
-            _wait_healthy(name, len(node_specs(name)) + 1, echo, timeout=120)
+            _wait_healthy(name, len(node_specs(name)) + 1, timeout=120)
             return True
         except EngineError as exc:
             echo(f"restart failed: {exc}")

@@ -42,6 +42,8 @@ _LAZY = {
     "cluster_info": "k8slab.api.version",
     "use": "k8slab.client.session",
     "check": "k8slab.api.check",
+    "curl": "k8slab.api.curl",
+    "addons": "k8slab.api.addons",
 }
 
 

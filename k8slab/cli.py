@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--name", dest="image_name", required=True, help="NAME:TAG, e.g. myapp:1.0")
     load.add_argument("--cluster", default="k8slab", help="cluster name (default: k8slab)")
 
+    ad = sub.add_parser("addons", help="install or remove a lab addon (ingress: Traefik as the ingress "
+                                       "controller, with Gateway API); without a name: their state")
+    ad.add_argument("addon", nargs="?", choices=("ingress",), help="the addon (ingress)")
+    ad.add_argument("--remove", action="store_true", help="delete everything the addon installed")
+    ad.add_argument("--name", default="k8slab", help="cluster name (default: k8slab)")
+    ad.add_argument("--timeout", type=float, default=180, help="seconds to wait for it (default: 180)")
+
     d = sub.add_parser("doctor", help="check everything the lab needs, with fixes")
     d.add_argument("--name", default="k8slab")
 
@@ -96,6 +103,20 @@ def _lab(args) -> int:
         cmd.append("--allow-root")  # containers and lab VMs often run as root; Jupyter refuses it otherwise
     print("running: " + " ".join(cmd))
     return subprocess.call(cmd)
+
+
+def _addons(args) -> int:
+    from .engine import ingress
+
+    if args.addon is None:
+        st = ingress.status(args.name)
+        state = ("ready at " + ", ".join(st.addresses)) if st.ready else (st.problem or "not ready")
+        print(f"ingress: {'installed, ' if st.installed else ''}{state}")
+        return 0
+    if args.remove:
+        ingress.remove(args.name, timeout=args.timeout)
+        return 0
+    return 0 if ingress.install(args.name, timeout=args.timeout).ready else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                 from .engine import images
 
                 images.build_all(force=args.force)
+                # the series' notebook 09 installs the ingress addon: have its controller ready too
+                gobuild.build(gobuild.binaries_for_addon("ingress"), force=args.force)
+                images.build_all(force=args.force, names=["traefik"])
             return 0
         if args.command == "doctor":
             from .engine import doctor
@@ -156,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             return images_cli.load(args.cluster, Path(args.source), args.image_name)
         if args.command == "lab":
             return _lab(args)
+        if args.command == "addons":
+            return _addons(args)
     except K8sLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

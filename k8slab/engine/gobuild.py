@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from ..errors import BuildError
-from . import paths, versions
+from . import paths, traefikmod, versions
 from .progress import Ticker, fmt_duration
 from .digest import sha256_file as _sha256
 
@@ -57,6 +57,8 @@ class Component:
     """A directory under ``gosrc/`` whose Go files become the consumer module's main package."""
     binary_ldflags: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     """Extra ``-X`` flags for one binary (its ``main`` package's variables)."""
+    addon: str = ""
+    """The addon (``ingress``) whose command builds this component; no engine builds it."""
 
     @property
     def bin_dir(self) -> Path:
@@ -125,6 +127,10 @@ def components() -> list[Component]:
         Component("registry", "github.com/google/go-containerregistry",
                   versions.GO_CONTAINERREGISTRY, {"k8slab-registry": _consumer("registry")},
                   local_only=frozenset({"k8slab-registry"}), main_src="registry"),
+        Component("traefik", traefikmod.MODULE, versions.TRAEFIK,
+                  {"traefik": f"{traefikmod.MODULE}/cmd/traefik"},
+                  (f"-X {traefikmod.MODULE}/pkg/version.Version={versions.TRAEFIK}",),
+                  addon="ingress"),
     ]
 
 
@@ -139,8 +145,13 @@ def binaries_for(engine: str) -> list[str]:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if engine == "kind":
         return []
-    return [name for comp in components() for name in comp.packages
+    return [name for comp in components() if not comp.addon for name in comp.packages
             if engine == "local" or name not in comp.local_only]
+
+
+def binaries_for_addon(addon: str) -> list[str]:
+    """The binary names an addon (``ingress``) builds for the real-node engine."""
+    return [name for comp in components() if comp.addon == addon for name in comp.packages]
 
 
 def component(name: str) -> Component:
@@ -353,8 +364,10 @@ def module_dir(comp: Component) -> Path:
     return paths.cache_dir() / "src" / f"{comp.name}-{comp.version}"
 
 
-def go_mod_text(comp: Component, staging_modules: Sequence[str] = ()) -> str:
-    """The consumer module's go.mod: require the pinned module, replace staging modules."""
+def go_mod_text(comp: Component, staging_modules: Sequence[str] = (),
+                extra: Sequence[str] = ()) -> str:
+    """The consumer module's go.mod: require the pinned module, replace staging modules, and
+    any ``extra`` lines (Traefik's, from :func:`traefikmod.prepare`)."""
     lines = [f"module {_consumer(comp.name)}", "", "go 1.26.0", "",
              f"require {comp.module} {comp.version}", ""]
     if comp.name == "kubernetes":
@@ -362,6 +375,7 @@ def go_mod_text(comp: Component, staging_modules: Sequence[str] = ()) -> str:
         lines.append("replace (")
         lines += [f"\t{mod} => {mod} {staging}" for mod in staging_modules]
         lines.append(")")
+    lines += extra
     return "\n".join(lines) + "\n"
 
 
@@ -376,7 +390,11 @@ def write_module(comp: Component) -> Path:
     work = module_dir(comp)
     work.mkdir(parents=True, exist_ok=True)
     staging = _staging_modules(work, comp.version) if comp.name == "kubernetes" else []
-    _write_if_changed(work / "go.mod", go_mod_text(comp, staging))
+    if comp.name == "traefik" and not (work / "go.mod").exists():
+        # go mod download needs a module to run in; Traefik's lines come from its own go.mod
+        _write_if_changed(work / "go.mod", go_mod_text(comp))
+    extra = traefikmod.prepare(work, _run_go) if comp.name == "traefik" else []
+    _write_if_changed(work / "go.mod", go_mod_text(comp, staging, extra))
     if comp.main_src:
         sources = {p.name: p.read_text() for p in (GOSRC / comp.main_src).glob("*.go")}
         if not sources:

@@ -76,7 +76,11 @@ def node_readiness(kubeconfig: str, context: str) -> dict[str, bool]:
 
 _PLURAL = {"Node": "nodes", "StorageClass": "storageclasses", "ServiceAccount": "serviceaccounts",
            "ConfigMap": "configmaps", "Service": "services", "Deployment": "deployments",
-           "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings"}
+           "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
+           "Namespace": "namespaces", "DaemonSet": "daemonsets", "IngressClass": "ingressclasses",
+           "GatewayClass": "gatewayclasses", "CustomResourceDefinition": "customresourcedefinitions",
+           "ValidatingAdmissionPolicy": "validatingadmissionpolicies",
+           "ValidatingAdmissionPolicyBinding": "validatingadmissionpolicybindings"}
 
 
 def object_path(obj: dict) -> str:
@@ -102,6 +106,37 @@ def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
                 # Node status is a subresource: set capacity, addresses and nodeInfo there
                 _rest(api, "PATCH", path + "/status", {"status": obj["status"]},
                       content_type="application/merge-patch+json")
+    finally:
+        api.close()
+
+
+def get_json(kubeconfig: str, context: str, path: str) -> dict | None:
+    """GET one API path as JSON; None when it is not found (404)."""
+    from ..errors import EngineError
+
+    api = _api(kubeconfig, context)
+    try:
+        return _rest(api, "GET", path)
+    except EngineError as exc:
+        if "HTTP 404" in str(exc):
+            return None
+        raise
+    finally:
+        api.close()
+
+
+def delete_object(kubeconfig: str, context: str, obj: dict) -> bool:
+    """Delete a bootstrap object (foreground for namespaces' contents); False when it was not there."""
+    from ..errors import EngineError
+
+    api = _api(kubeconfig, context)
+    try:
+        _rest(api, "DELETE", object_path(obj))
+        return True
+    except EngineError as exc:
+        if "HTTP 404" in str(exc):
+            return False
+        raise
     finally:
         api.close()
 

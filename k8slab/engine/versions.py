@@ -44,3 +44,24 @@ def staging_version(kubernetes: str = KUBERNETES) -> str:
     """Return the staging-module version matching a Kubernetes version (v1.37.2 -> v0.37.2)."""
     major, minor, patch = kubernetes.lstrip("v").split(".")[:3]
     return f"v0.{minor}.{patch}"
+
+
+# --- the ingress addon (``k8slab addons ingress``) ---------------------------------------------
+
+TRAEFIK = "v3.7.13"
+"""github.com/traefik/traefik/v3: the lab's ingress controller (its NGINX-annotations provider serves
+IngressClass ``nginx``; its Gateway provider serves Gateway API). kind runs the official image
+``traefik:<TRAEFIK>``; the real-node engine runs the same version built from its module."""
+
+TRAEFIK_HTTP_AUTH_FORK = "v0.4.1-0.20200324110947-a37a7636d23e"
+"""The github.com/containous/go-http-auth version replacing github.com/abbot/go-http-auth: the
+module proxy refuses the fork version Traefik v3.7.x pins; this is the one v3.6.12 used."""
+
+TRAEFIK_LEGO_DROP = ("alidns", "aliesa", "azion", "dnsimple", "edgedns", "edgeone", "huaweicloud",
+                     "oraclecloud", "regfish", "sakuracloud", "tencentcloud", "ucloud", "yandexcloud")
+"""ACME DNS providers of github.com/go-acme/lego/v5 removed from the lab's Traefik build: the
+module proxy refuses their SDK modules. The lab never asks ACME for certificates. Expect this list to
+change with each Traefik version."""
+
+GATEWAY_API = "v1.6.1"
+"""sigs.k8s.io/gateway-api (Traefik's own pin): its standard-channel CRDs come from this module."""

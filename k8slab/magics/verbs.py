@@ -30,11 +30,13 @@ VERBS: dict[str, str] = {
     "taint": "add (KEY=VALUE:EFFECT) or remove (KEY:EFFECT-) node taints",
     "wait": "wait for a condition, a deletion or a JSONPath value",
     "check": "assert a condition on the cluster for an exercise (✓ or ✗)",
+    "curl": "one HTTP(S) request to the lab (the ingress controller, a NodePort), shown like curl -i",
     "explain": "the documentation of a type or field, from the server's OpenAPI",
     "api-resources": "the resource types the server serves",
     "tree": "the ownership tree of an object (Deployment → ReplicaSets → Pods)",
     "version": "the kit's and the API server's versions",
     "cluster-info": "where the control plane and the cluster's services answer",
+    "addons": "install (or --remove) a lab addon: ingress (Traefik, IngressClass nginx, Gateway API)",
     "use": "set the sticky context and namespace of the notebook",
     "help": "list the verbs, or show one verb's usage",
 }

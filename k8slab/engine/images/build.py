@@ -255,7 +255,7 @@ def _build_lock(echo: Callable[[str], None]):
 
 def _build(directory: Path, echo: Callable[[str], None], force: bool, names: list[str] | None) -> Path:
     started = time.monotonic()
-    plans = plan([i for i in catalog() if not names or i.name in names])
+    plans = plan([i for i in catalog() if (i.name in names if names else not i.addon)])
     built = fresh = skipped = 0
     for n, p in enumerate(plans, 1):
         label = f"[{n}/{len(plans)}] {p.image.name}"

@@ -37,6 +37,7 @@ class Image:
         config: the image config's runtime part (Cmd, Entrypoint, Env, ...).
         packages: Debian packages it is made from (their libraries are added).
         binary: the k8slab Go build it carries (``gobuild.binary(name)``), if any.
+        addon: see the field.
     """
 
     name: str
@@ -45,6 +46,8 @@ class Image:
     config: dict
     packages: tuple[str, ...] = ()
     binary: str | None = None
+    addon: str = ""
+    """The addon (``ingress``) that builds this image when it is installed; a plain build skips it."""
 
 
 def _refs(repo: str, *tags: str) -> tuple[str, ...]:
@@ -86,6 +89,11 @@ def catalog() -> list[Image]:
               {"Env": [PATH], "Entrypoint": ["/coredns"], "WorkingDir": "/",
                "ExposedPorts": {"53/tcp": {}, "53/udp": {}}},
               binary="coredns"),
+        Image("traefik", _refs("docker.io/library/traefik", versions.TRAEFIK),
+              f"Traefik {versions.TRAEFIK} built by k8slab from its Go module (the ingress addon)",
+              {"Env": [PATH], "Entrypoint": ["/traefik"], "WorkingDir": "/",
+               "ExposedPorts": {"80/tcp": {}, "443/tcp": {}}},
+              binary="traefik", addon="ingress"),
     ]
 
 

@@ -193,8 +193,18 @@ def coredns(m: Material) -> Rootfs:
     return fs
 
 
+def traefik(m: Material) -> Rootfs:
+    """The static Traefik binary, CA-free (the lab's certificates are its own), /tmp for its files."""
+    fs = Rootfs()
+    fs.dir("etc")
+    fs.dir("tmp", 0o1777)
+    _users(fs)
+    fs.copy("traefik", m.binary, 0o755)
+    return fs
+
+
 ASSEMBLE = {"busybox": busybox, "nginx": nginx, "perl": perl, "agnhost": agnhost, "pause": pause,
-            "coredns": coredns}
+            "coredns": coredns, "traefik": traefik}
 
 
 def assemble(image: Image, m: Material) -> Rootfs:

@@ -41,6 +41,16 @@ def list_images(name: str) -> int:
     return 0
 
 
+def reload_registry(name: str) -> None:
+    """Have the lab registry read its image directories again (a new or rebuilt archive)."""
+    pid = engine.cp_processes(name).get("registry")
+    if not pid:
+        raise EngineError("the lab registry is not running; run: k8slab up (it restarts it), "
+                          "then try again")
+    os.kill(pid, signal.SIGHUP)
+    time.sleep(0.5)  # the registry reloads its directories on SIGHUP
+
+
 def load(name: str, source: Path, image: str) -> int:
     """Add a learner's image to the cluster's registry, as ``kind load`` does."""
     from .. import images
@@ -51,12 +61,7 @@ def load(name: str, source: Path, image: str) -> int:
                          f"k8slab up --engine local" + (" (kind users: kind load docker-image)"
                                                        if st.engine == "kind" else ""))
     refs = images.load(source, image, engine.user_images(name))
-    pid = engine.cp_processes(name).get("registry")
-    if not pid:
-        raise EngineError("the lab registry is not running; run: k8slab up (it restarts it), "
-                          "then load again")
-    os.kill(pid, signal.SIGHUP)
-    time.sleep(0.5)  # the registry reloads its directories on SIGHUP
+    reload_registry(name)
     for ref in refs:
         print(f"image {ref} loaded: pods can use it now (imagePullPolicy IfNotPresent or Always)")
     return 0

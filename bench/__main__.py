@@ -17,8 +17,9 @@ from pathlib import Path
 
 from .common import Ctx, Result, machine
 
-ALL = (1, 2, 3, 4, 5, 6, 7, 8)
-DEFAULT = (1, 2, 3, 4, 5, 6, 7)  # not 8: it recreates the shared cluster under everyone's feet
+ALL = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+DEFAULT = (1, 2, 3, 4, 5, 6, 7)  # not 8: it recreates the shared cluster under everyone's feet;
+# not 9: it removes and installs the ingress addon others may be using
 NO_RETRY = (8,)  # it restarts the shared cluster itself; one run of it is long enough
 DEFAULT_OUT = Path(__file__).parent / "results" / "latest.json"
 ATTEMPTS = 3  # a case that lost the shared cluster (others' restart tests) is run again
@@ -56,6 +57,9 @@ def run_case(ctx: Ctx, case: int) -> list[Result]:
     if case == 8:
         from . import case_realnodes
         return case_realnodes.run(ctx)
+    if case == 9:
+        from . import case_ingress
+        return case_ingress.run(ctx)
     from . import case_notebooks
     return case_notebooks.run(ctx)
 
@@ -99,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--quick", action="store_true", help="tiny sizes and one run each (smoke test)")
     p.add_argument("--cases", type=_cases, default=list(DEFAULT),
-                   help="e.g. 1,2,3, or all (default: 1-7; 8, real nodes, recreates the shared cluster)")
+                   help="e.g. 1,2,3, or all (default: 1-7; 8, real nodes, recreates the shared cluster; "
+                        "9, the ingress addon, reinstalls it)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})")
     p.add_argument("--merge", action="store_true",
                    help="replace only the rows of the cases run in an existing --out file (keep the others)")

@@ -37,7 +37,7 @@ def test_every_binary_is_pinned_once():
     assert sorted(gobuild.binaries_for("kwok")) == sorted(["etcd", "kwok", "kwokctl", "kube-apiserver",
                                                           "kube-controller-manager", "kube-scheduler",
                                                           "kubectl"])
-    assert set(gobuild.binaries_for("local")) == set(names)
+    assert set(gobuild.binaries_for("local")) | set(gobuild.binaries_for_addon("ingress")) == set(names)
     k8s = gobuild.component("kubernetes")
     assert k8s.version == versions.KUBERNETES
     assert f"-X k8s.io/component-base/version.gitVersion={versions.KUBERNETES}" in k8s.ldflags

@@ -15,6 +15,7 @@ from k8slab.errors import BuildError
 
 KWOK_SET = ["etcd", "kwok", "kwokctl", "kube-apiserver", "kube-controller-manager",
             "kube-scheduler", "kubectl"]
+ADDON_SET = ["traefik"]  # the ingress addon: built by `k8slab addons ingress`, no engine needs it
 NODE_SET = ["kubelet", "kube-proxy", "agnhost", "containerd", "containerd-shim-runc-v2", "ctr",
             "coredns", "k8slab-registry"]
 
@@ -60,7 +61,7 @@ def test_engine_sets():
 
 def test_every_binary_has_one_home():
     names = [n for c in gobuild.components() for n in c.packages]
-    assert len(names) == len(set(names)) == len(KWOK_SET + NODE_SET)
+    assert len(names) == len(set(names)) == len(KWOK_SET + NODE_SET + ADDON_SET)
     assert gobuild.binary("kubelet").parent == gobuild.component("kubernetes").bin_dir
     assert gobuild.binary("agnhost").parent.name == f"kubernetes-{versions.KUBERNETES}"
     assert gobuild.binary("ctr").parent.name == f"containerd-{versions.CONTAINERD}"
@@ -135,7 +136,7 @@ def test_coredns_directives_match_imports_in_upstream_order():
 def test_missing_defaults_to_what_kwok_needs(cache):
     assert [n for _, n, _ in gobuild.missing(thorough=False)] == KWOK_SET
     assert [n for _, n, _ in gobuild.missing(engine="local")] == KWOK_SET + NODE_SET
-    assert len(gobuild.missing(engine=None)) == len(KWOK_SET + NODE_SET)
+    assert len(gobuild.missing(engine=None)) == len(KWOK_SET + NODE_SET + ADDON_SET)
 
 
 def test_build_without_names_builds_the_kwok_set(fake_go):

@@ -71,7 +71,7 @@ def request(method: str, scheme: str, host: str, port: int, target: str, address
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         conn.sock = sock
         names = {k.lower() for k, _ in headers}
-        conn.putrequest(method, target, skip_host="host" in names, skip_accept_encoding=True)
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         if "host" not in names:
             conn.putheader("Host", host if port in (80, 443) else f"{host}:{port}")
         for key, value in headers:

@@ -98,6 +98,9 @@ def traefik_args(publish: list[str]) -> list[str]:
         f"--providers.kubernetesingressnginx.ingressclass={INGRESS_CLASS}",
         f"--providers.kubernetesingressnginx.controllerclass={INGRESS_CONTROLLER}",
         f"--providers.kubernetesingressnginx.publishStatusAddress={','.join(publish)}",
+        # ingress-nginx buffers request bodies by default (proxy-request-buffering: on), and only a
+        # buffered body is held to proxy-body-size; Traefik's provider defaults to off
+        "--providers.kubernetesingressnginx.proxyRequestBuffering=true",
         "--providers.kubernetesgateway=true",
         f"--providers.kubernetesgateway.statusAddress.ip={publish[0]}",
         "--api.dashboard=false",
@@ -248,8 +251,11 @@ def status(name: str = cluster.DEFAULT_NAME) -> IngressStatus:
         return IngressStatus(False, problem="the ingress addon is not installed (run: k8slab addons ingress)")
     s = ds.get("status") or {}
     want, ready = s.get("desiredNumberScheduled", 0), s.get("numberReady", 0)
+    # an update (new flags, a new version) is done when every pod runs the new template
+    current = (s.get("observedGeneration", 0) >= ds["metadata"].get("generation", 0)
+               and s.get("updatedNumberScheduled", 0) == want and s.get("numberAvailable", 0) == want)
     addresses = _ready_addresses(st) if ready else []
-    ok = bool(want) and ready == want and bool(addresses)
+    ok = bool(want) and ready == want and current and len(addresses) == want
     problem = "" if ok else (_pod_problem(st) or f"{ready}/{want} Traefik pods ready")
     return IngressStatus(True, ok, addresses, f"{ready}/{want} ready", problem)
 

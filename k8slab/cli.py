@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .errors import K8sLabError
@@ -116,7 +117,10 @@ def _addons(args) -> int:
     if args.remove:
         ingress.remove(args.name, timeout=args.timeout)
         return 0
-    return 0 if ingress.install(args.name, timeout=args.timeout).ready else 1
+    started = time.monotonic()
+    result = ingress.install(args.name, timeout=args.timeout)
+    print(f"{ingress.ready_line(result)} (in {time.monotonic() - started:.1f}s)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

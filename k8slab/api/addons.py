@@ -37,8 +37,5 @@ def addons(name: str = "ingress", *, remove: bool = False, timeout: float = 180)
     if remove:
         ingress.remove(cluster.DEFAULT_NAME, timeout=timeout, echo=lines.append)
     else:
-        ingress.install(cluster.DEFAULT_NAME, timeout=timeout, echo=print)
-        st = ingress.status(cluster.DEFAULT_NAME)
-        lines.append(f"ingress: Traefik ready on {', '.join(st.addresses)} (pods {st.pods}); "
-                     f"try: %k8s curl http://HOST/")
+        lines.append(ingress.ready_line(ingress.install(cluster.DEFAULT_NAME, timeout=timeout, echo=print)))
     return TextResult("\n".join(lines))

@@ -113,6 +113,11 @@ def _lab_addresses(s) -> tuple[list[str], list[str]]:
     return ingress, internal
 
 
+def ingress_available() -> bool:
+    """Whether the lab's ingress addon is installed (IngressClass ``nginx`` says where it answers)."""
+    return bool(_lab_addresses(_session.current())[0])
+
+
 def _target(url: str) -> tuple[str, str, int, str]:
     if not isinstance(url, str) or not url.strip():
         raise UsageError(f"curl: give a URL such as http://app1.example.com/ (got {url!r})")

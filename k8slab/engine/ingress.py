@@ -217,11 +217,14 @@ def install(name: str = cluster.DEFAULT_NAME, *, timeout: float = 180,
     health.apply_objects(st.kubeconfig, st.context, crds)
     _wait_crds(st, [o["metadata"]["name"] for o in crds if o["kind"] == "CustomResourceDefinition"], timeout)
     health.apply_objects(st.kubeconfig, st.context, objects(st.engine, publish))
-    result = _wait_ready(st, timeout, echo)
-    echo(f"ingress addon ready: Traefik {versions.TRAEFIK} answers on {', '.join(result.addresses)} "
-         f"(HTTP {HTTP_PORT}, HTTPS {HTTPS_PORT}); IngressClass {INGRESS_CLASS} (the default class), "
-         f"GatewayClass {GATEWAY_CLASS}, Gateway API {versions.GATEWAY_API}")
-    return result
+    return _wait_ready(st, timeout, echo)
+
+
+def ready_line(result: IngressStatus) -> str:
+    """What an installed addon offers, in one line (printed by ``k8slab addons ingress``)."""
+    return (f"ingress addon ready: Traefik {versions.TRAEFIK} answers on {', '.join(result.addresses)} "
+            f"(HTTP {HTTP_PORT}, HTTPS {HTTPS_PORT}); IngressClass {INGRESS_CLASS} (the default class), "
+            f"GatewayClass {GATEWAY_CLASS}, Gateway API {versions.GATEWAY_API} CRDs")
 
 
 def _wait_crds(st, names: list[str], timeout: float) -> None:

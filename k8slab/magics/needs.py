@@ -18,6 +18,8 @@ from ..errors import StepFailedError, UsageError
 NEEDS = {
     "containers": ("k8slab.api.runtime:runs_containers",
                    "this cluster simulates its pods (run it on the local or kind engine)"),
+    "ingress": ("k8slab.api.curl:ingress_available",
+                "no ingress controller serves this cluster (%k8s addons ingress, on the local or kind engine)"),
 }
 _VALUE = "_k8s_needs_value"
 

@@ -12,7 +12,7 @@ import contextlib
 import time
 from typing import Callable
 
-from ..errors import EngineError, UsageError
+from ..errors import EngineError, K8sLabError, UsageError
 from . import kind, kwok, paths
 from .model import ClusterStatus
 from .progress import fmt_duration
@@ -130,6 +130,8 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
                  f"(asked for {want}); recreate it to change: k8slab down && k8slab up")
         echo(f"cluster {name} is already running ({chosen} engine); reusing it")
         return st
+    if st.state != "absent" and chosen == "kind" and kind.resume(name, workers, st, echo=echo):
+        return _kind_ready(name, started, echo)
     if st.state != "absent":
         echo(f"cluster {name} is {st.state}: {st.problem}")
         if chosen in ("kwok", "local") and mod.restart(name, echo=echo):
@@ -150,11 +152,29 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
         # nothing half-started is left behind: stop what was started, forget the cluster
         try:
             mod.delete(name, echo=lambda _line: None)
+        except K8sLabError:
+            pass  # the create's own error says more (e.g. Docker stopped answering)
         finally:
             _engine_file(name).unlink(missing_ok=True)
         raise
+    if chosen == "kind":
+        # kind's --wait covers the control plane only; an interrupted wait leaves the
+        # cluster in place, and the next up waits for it again (kind.resume)
+        kind.wait_nodes(name, workers, echo=echo)
+        return _kind_ready(name, started, echo)
     st = mod.status(name)
     echo(f"cluster {name} is up ({chosen} engine, {len(st.nodes)} nodes Ready) "
+         f"in {fmt_duration(time.monotonic() - started)}")
+    echo(f"kubeconfig: {st.kubeconfig}  context: {st.context}")
+    return st
+
+
+def _kind_ready(name: str, started: float, echo: Callable[[str], None]) -> ClusterStatus:
+    from . import kind_images
+
+    kind_images.preload(name, echo=echo)
+    st = kind.status(name)
+    echo(f"cluster {name} is up (kind engine, {len(st.nodes)} nodes Ready) "
          f"in {fmt_duration(time.monotonic() - started)}")
     echo(f"kubeconfig: {st.kubeconfig}  context: {st.context}")
     return st

@@ -3,7 +3,9 @@
 ``install(tmp_path, monkeypatch)`` puts both first on PATH. Every call is logged as a JSON
 line (the argv) in ``<dir>/calls.jsonl``; the state they share lives in small files of the
 same directory: ``clusters`` (one name a line), ``images`` (pulled on the "host"),
-``fail-pull`` (images whose pull fails), ``docker-down`` (present: the daemon does not answer).
+``fail-pull`` (images whose pull fails), ``docker-down`` (present: the daemon does not answer),
+``containerd-store`` (present: ``kind load docker-image`` fails as with Docker's containerd
+image store and multi-platform images).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ if tool == "docker":
         print("29.0.0"); sys.exit(0)
     if args[:2] == ["image", "inspect"]:
         sys.exit(0 if args[-1] in lines("images") else 1)
+    if args[:1] == ["version"]:
+        print("linux/amd64"); sys.exit(0)
+    if args[:2] == ["image", "save"]:
+        Path(args[args.index("-o") + 1]).write_text("archive")
+        sys.exit(0)
     if args[:1] == ["pull"]:
         if args[-1] in lines("fail-pull"):
             print("toomanyrequests: You have reached your pull rate limit", file=sys.stderr); sys.exit(1)
@@ -57,6 +64,11 @@ if tool == "kind":
         write("clusters", lines("clusters") + [name]); sys.exit(0)
     if args[:2] == ["delete", "cluster"]:
         write("clusters", [c for c in lines("clusters") if c != name]); sys.exit(0)
+    if args[:2] == ["load", "docker-image"] and (d / "containerd-store").exists():
+        print("ERROR: failed to load image: command ctr images import failed: content digest "
+              "sha256:0123: not found", file=sys.stderr); sys.exit(1)
+    if args[:2] == ["load", "image-archive"]:
+        sys.exit(0 if Path(args[-1]).read_text() == "archive" else 1)
     if args[:2] == ["load", "docker-image"]:
         missing = [i for i in args[4:] if i not in lines("images")]
         if missing:

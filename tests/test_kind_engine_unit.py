@@ -256,3 +256,17 @@ def test_series_images_are_every_tagged_image_of_the_notebooks_and_manifests():
     assert not missing, f"add these to k8slab/engine/kind_images.py SERIES_IMAGES: {missing}"
     unused = set(kind_images.SERIES_IMAGES) - set(found)
     assert not unused, f"no notebook uses these any more: {unused}"
+
+
+def test_docker_containerd_store_falls_back_to_a_one_platform_archive(fake, monkeypatch):
+    _api(monkeypatch, [{n: True for n in NODES}])
+    fake.set("containerd-store", True)
+    said: list[str] = []
+    assert cluster.up(engine="kind", echo=said.append).healthy
+    save = next(c for c in fake.calls("docker") if c[1:3] == ["image", "save"])
+    assert save[save.index("--platform") + 1] == "linux/amd64"
+    assert save[-len(kind_images.SERIES_IMAGES):] == list(kind_images.SERIES_IMAGES)
+    archive = save[save.index("-o") + 1]
+    assert ["kind", "load", "image-archive", "--name", "k8slab", archive] in fake.calls("kind")
+    assert not any(line.startswith("warning:") for line in said)
+    assert not Path(archive).exists()  # the temporary archive is gone

@@ -38,6 +38,32 @@ def load_command(name: str, images: Sequence[str]) -> list[str]:
     return ["kind", "load", "docker-image", "--name", name, *images]
 
 
+def _load_one_platform(name: str, images: Sequence[str],
+                       echo: Callable[[str], None]) -> subprocess.CompletedProcess:
+    """Docker's containerd image store saves multi-platform images with manifests of platforms it
+    never pulled, which ``kind load docker-image`` cannot import (kind issue #3795); kind's
+    documented way round is to save this platform only and load the archive."""
+    import tempfile
+
+    ver = subprocess.run(["docker", "version", "--format", "{{.Server.Os}}/{{.Server.Arch}}"],
+                         capture_output=True, text=True)
+    platform = ver.stdout.strip() or "linux/amd64"
+    echo(f"kind load docker-image cannot import multi-platform images from this Docker "
+         f"(containerd image store): saving the {platform} images to an archive instead")
+    with tempfile.TemporaryDirectory(prefix="k8slab-images-") as tmp:
+        archive = f"{tmp}/series.tar"
+        save = subprocess.run(save_command(platform, archive, images), capture_output=True, text=True)
+        if save.returncode != 0:
+            return save
+        with Ticker(echo, f"loading {archive} into the nodes of {name} (kind load image-archive)"):
+            return subprocess.run(["kind", "load", "image-archive", "--name", name, archive],
+                                  capture_output=True, text=True)
+
+
+def save_command(platform: str, archive: str, images: Sequence[str]) -> list[str]:
+    return ["docker", "image", "save", "--platform", platform, "-o", archive, *images]
+
+
 def _present(image: str) -> bool:
     proc = subprocess.run(["docker", "image", "inspect", "--format", "{{.Id}}", image],
                           capture_output=True, text=True)
@@ -68,6 +94,8 @@ def preload(name: str, images: Sequence[str] = SERIES_IMAGES,
         return []
     with Ticker(echo, f"loading {len(pulled)} images into the nodes of {name} (kind load docker-image)"):
         proc = subprocess.run(load_command(name, pulled), capture_output=True, text=True)
+    if proc.returncode != 0 and "content digest" in proc.stderr + proc.stdout:
+        proc = _load_one_platform(name, pulled, echo)
     if proc.returncode != 0:
         why = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
         echo(f"warning: kind load docker-image failed ({why[0][:200]}); the nodes will pull the "

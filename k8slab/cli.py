@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("doctor", help="check everything the lab needs, with fixes")
     d.add_argument("--name", default="k8slab")
+    d.add_argument("--engine", choices=("auto", "local", "kwok", "kind"), default="auto",
+                   help="judge what this engine needs (auto: the cluster's engine, else the one "
+                        "k8slab up would pick) (default: auto)")
 
     lab = sub.add_parser("lab", help="cluster up, then JupyterLab on notebooks/")
     lab.add_argument("--engine", choices=("auto", "local", "kwok", "kind"), default="auto")
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "doctor":
             from .engine import doctor
 
-            checks = doctor.run(args.name)
+            checks = doctor.run(args.name, engine=args.engine)
             for c in checks:
                 print(c.line())
             failed = [c for c in checks if not c.ok and c.required]

@@ -174,6 +174,7 @@ def test_down_with_docker_stopped_keeps_the_cluster_on_record(fake, monkeypatch)
     fake.set("docker-down", True)
     st = cluster.status("k8slab")
     assert st.state == "broken" and "start Docker" in st.problem
+    assert st.fix() == "start Docker, then: k8slab up --name k8slab"
     with pytest.raises(EngineError, match=r"cannot remove the kind cluster k8slab: no Docker daemon "
                                           r"answers.*start Docker, then run k8slab down"):
         cluster.down("k8slab", echo=lambda _l: None)
@@ -270,3 +271,50 @@ def test_docker_containerd_store_falls_back_to_a_one_platform_archive(fake, monk
     assert ["kind", "load", "image-archive", "--name", "k8slab", archive] in fake.calls("kind")
     assert not any(line.startswith("warning:") for line in said)
     assert not Path(archive).exists()  # the temporary archive is gone
+
+
+def _cli(fake, tmp_path, *args, path_extra: str = ""):
+    """Run ``k8slab ARGS`` with the fake tools, no Go on PATH, empty cache and state."""
+    import os
+
+    env = dict(os.environ, PATH=f"{fake.dir}{os.pathsep}{path_extra}/usr/bin:/bin",
+               K8SLAB_CACHE_DIR=str(tmp_path / "cache"))
+    return subprocess.run([sys.executable, "-m", "k8slab", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_doctor_on_a_kind_only_machine_fails_nothing(fake, tmp_path):
+    proc = _cli(fake, tmp_path, "doctor")
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    assert "[FAIL]" not in out
+    assert "[ok  ] engine: kind (" in out
+    assert "[warn] go: not found on PATH (the kind engine needs no Go)" in out
+    assert "[ok  ] docker: Docker 29.0.0" in out and "[ok  ] kind: kind v0.33.0" in out
+    assert "binary kube-apiserver" not in out
+    # the same machine judged for the real-node engine: Go and its binaries are needed
+    local = _cli(fake, tmp_path, "doctor", "--engine", "local")
+    assert local.returncode == 1
+    assert "[FAIL] go: not found on PATH (Go 1.26+ builds the local engine)" in local.stdout
+    assert "[FAIL] binary kubelet" in local.stdout
+
+
+def test_doctor_for_kind_without_docker_fails_docker_with_the_fix(fake, tmp_path):
+    fake.set("docker-down", True)
+    proc = _cli(fake, tmp_path, "doctor", "--engine", "kind")
+    assert proc.returncode == 1
+    assert "[FAIL] docker: no Docker daemon answers (docker info failed)" in proc.stdout
+    assert "fix: start Docker" in proc.stdout
+    assert "[warn] go" in proc.stdout
+
+
+def test_make_lab_steps_on_a_kind_machine_build_nothing(fake, tmp_path):
+    """``make lab`` runs ``k8slab build --engine auto``: with Docker and kind it must not call Go."""
+    gobin = tmp_path / "gobin"
+    gobin.mkdir()
+    (gobin / "go").write_text(f"#!/bin/sh\necho go \"$@\" >> {tmp_path}/go-calls\nexit 1\n")
+    (gobin / "go").chmod(0o755)
+    proc = _cli(fake, tmp_path, "build", path_extra=f"{gobin}:")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not (tmp_path / "go-calls").exists()
+    assert not (tmp_path / "cache" / "bin").exists()

@@ -2,7 +2,8 @@
 
 ``auto`` picks kind when a Docker daemon answers and kind is installed, else the
 real-node ``local`` engine where the machine can run it (root, runc, CNI plugins,
-cgroups), else the simulated ``kwok`` engine, and says which and why. Which engine made a cluster is remembered in the state
+cgroups), else the simulated ``kwok`` engine, and says which and why. On macOS and
+Windows only kind can run (``hostos``). Which engine made a cluster is remembered in the state
 directory, so ``down`` and ``status`` need no ``--engine``.
 """
 
@@ -13,7 +14,7 @@ import time
 from typing import Callable
 
 from ..errors import EngineError, K8sLabError, UsageError
-from . import kind, kwok, paths
+from . import hostos, kind, kwok, paths
 from .model import ClusterStatus
 from .progress import fmt_duration
 
@@ -28,24 +29,49 @@ def lock(name: str, timeout: float = 900):
     Two notebooks run under nbval at once both call ``k8slab up``; without the lock
     both would see a stopped cluster and start its processes twice.
     """
-    import fcntl
-
     paths.state_dir().mkdir(parents=True, exist_ok=True)
     with open(paths.state_dir() / f"{name}.lock", "w") as fh:
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise EngineError(f"another k8slab command holds cluster {name!r} for more than "
-                                      f"{timeout:.0f}s ({paths.state_dir() / (name + '.lock')})")
-                time.sleep(0.2)
+        while not _try_lock(fh):
+            if time.monotonic() > deadline:
+                raise EngineError(f"another k8slab command holds cluster {name!r} for more than "
+                                  f"{timeout:.0f}s ({paths.state_dir() / (name + '.lock')})")
+            time.sleep(0.2)
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            _unlock(fh)
+
+
+def _try_lock(fh) -> bool:
+    """One non-blocking try for an exclusive lock: flock where there is fcntl, else Windows' msvcrt."""
+    try:
+        import fcntl
+    except ImportError:  # Windows has no fcntl
+        import msvcrt
+
+        try:
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _unlock(fh) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _engine_file(name: str):
@@ -64,10 +90,15 @@ def pick_engine(engine: str, echo: Callable[[str], None] | None = None) -> str:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if engine != "auto":
+        hostos.require(engine)
         return engine
     kind_ok, kind_why = kind.usable()
     if kind_ok:
         return "kind"
+    if not hostos.is_linux():
+        raise EngineError(f"on {hostos.name()} the lab runs on the kind engine only, and it cannot "
+                          f"run: {kind_why}. Install and start Docker Desktop, install kind "
+                          f"(https://kind.sigs.k8s.io/docs/user/quick-start/), then k8slab up")
     from . import local
 
     local_ok, local_why = local.usable()

@@ -8,7 +8,8 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import gobuild, kind, paths, versions
+from . import gobuild, hostos, kind, paths, versions
+from ..errors import EngineError
 from .cluster import DEFAULT_NAME, pick_engine, recorded_engine, status
 
 
@@ -72,7 +73,10 @@ def _pick(name: str, engine: str | None) -> tuple[str, str]:
     if recorded:
         return recorded, f"cluster {name} was made by it"
     said: list[str] = []
-    chosen = pick_engine("auto", said.append)
+    try:
+        chosen = pick_engine("auto", said.append)
+    except EngineError as exc:  # macOS/Windows without a usable kind: judge for kind, say what it lacks
+        return "kind", str(exc).split(":", 1)[0]
     return chosen, (said[0].split("(", 1)[-1].rstrip(")") if said else "Docker and kind answer") \
         + "; k8slab up would pick it"
 
@@ -109,9 +113,12 @@ def _check_cluster(name: str, engine: str | None = None) -> list[Check]:
 
 def _check_real_nodes(engine: str) -> list[Check]:
     """Can this machine run the real-node engine? Required when it is the engine judged."""
+    needed = engine == "local"
+    if not hostos.is_linux():
+        return [Check("real nodes", False, f"the local engine runs on Linux only (this is {hostos.name()})",
+                      "use the kind engine: k8slab up --engine kind", required=needed)]
     from .local import preflight
 
-    needed = engine == "local"
     problems = preflight.problems()
     if not problems:
         return [Check("real nodes", True, "root, runc, CNI plugins, iptables, cgroups, overlay, "

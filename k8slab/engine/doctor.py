@@ -55,7 +55,7 @@ def _check_binaries(engine: str) -> list[Check]:
         for name in comp.packages:
             problem = gobuild.cached_problem(comp, name)
             out.append(Check(f"binary {name} {comp.version}", problem is None,
-                             problem or str(comp.binary(name)),
+                             problem or f"{comp.binary(name)} ({gobuild.origin(comp, name)})",
                              f"k8slab build --engine {engine}"
                              + (" --force" if problem and problem != "missing" else ""),
                              required=name in needed))

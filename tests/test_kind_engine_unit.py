@@ -234,6 +234,9 @@ def test_the_node_image_is_pinned_by_tag_and_digest():
 
 
 IMAGE_LINE = re.compile(r"""(?:image:\s*|--image[= ])["']?([a-z0-9][\w./-]*:[\w][\w.-]*)""")
+SET_IMAGE = re.compile(r"set image \S+((?:\s+[\w-]+=[a-z0-9][\w./-]*:[\w][\w.-]*)+)")
+FAMILIES = re.compile(r"(?<![\w./-])((?:[a-z0-9.-]+/)*(?:busybox|nginx|nginx-slim|perl|agnhost)"
+                      r":[0-9][\w.-]*[0-9])")
 
 
 def _normalize(ref: str) -> str:
@@ -247,11 +250,12 @@ def test_series_images_are_every_tagged_image_of_the_notebooks_and_manifests():
     files = [*REPO.glob("notebooks/*.ipynb"), *REPO.glob("manifests/**/*.y*ml")]
     found = {}
     for f in files:
-        for ref in IMAGE_LINE.findall(f.read_text()):
-            ref = ref.replace("\\n", "").rstrip("\\")
-            if ref.endswith(":latest"):
-                continue
-            found.setdefault(_normalize(ref), f.name)
+        text = f.read_text()
+        refs = IMAGE_LINE.findall(text) + FAMILIES.findall(text)
+        refs += [arg.split("=", 1)[1] for args in SET_IMAGE.findall(text) for arg in args.split()]
+        for ref in refs:
+            if not ref.endswith(":latest"):
+                found.setdefault(_normalize(ref), f.name)
     assert "docker.io/library/nginx:1.14.2" in found  # the scan itself works
     missing = {r: f for r, f in found.items() if r not in kind_images.SERIES_IMAGES}
     assert not missing, f"add these to k8slab/engine/kind_images.py SERIES_IMAGES: {missing}"

@@ -21,6 +21,7 @@ SERIES_IMAGES = (
     "docker.io/library/nginx:1.25",
     "docker.io/library/nginx:1.26",
     "docker.io/library/nginx:1.27",
+    "docker.io/library/nginx:1.28",
     "docker.io/library/perl:5.34.0",
     "registry.k8s.io/e2e-test-images/agnhost:2.53",
     "registry.k8s.io/nginx-slim:0.24",

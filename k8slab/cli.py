@@ -146,7 +146,12 @@ def _mirror_export(directory: Path) -> int:
         print("error: no Kubernetes binary is cached yet; run: k8slab build --engine local",
               file=sys.stderr)
         return 1
-    written = fetch.export(directory, cached, comp.version)
+    try:
+        written = fetch.export(directory, cached, comp.version)
+    except OSError as exc:
+        print(f"error: cannot write the mirror to {directory}: {exc.strerror or exc}; choose a "
+              f"directory you can write to", file=sys.stderr)
+        return 1
     print(f"wrote {len(written)} binaries ({', '.join(sorted(cached))}) with their .sha256 to {directory}")
     print(f"serve it to the room, e.g.: python3 -m http.server --directory {directory} 8000")
     print("learners then run: k8slab build --mirror http://<this machine's address>:8000")

@@ -220,3 +220,25 @@ def test_from_source_fetches_nothing(tmp_path, serve, cache, monkeypatch):
             gobuild.build(["kubectl"], mirror=url, echo=said.append, **kwargs)
         assert not any("fetch" in line for line in said)
         assert _left_in(cache) == []
+
+
+def test_cli_mirror_export_writes_the_official_layout(tmp_path):
+    real = REAL_CACHE / "bin" / f"kubernetes-{versions.KUBERNETES}"
+    if not (real / "kubectl").is_file():
+        pytest.skip("the Kubernetes binaries are not built on this machine yet (k8slab build)")
+    env = dict(os.environ, K8SLAB_CACHE_DIR=str(REAL_CACHE))
+    out = tmp_path / "m"
+    proc = subprocess.run([sys.executable, "-m", "k8slab", "mirror", "export", str(out)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "python3 -m http.server --directory" in proc.stdout
+    from k8slab.engine.digest import sha256_file
+
+    art = fetch.artifact("kubectl")
+    assert (out / art.checksum_path).read_text().strip() == sha256_file(out / art.path)
+    assert fetch.artifact("etcd") is None and not list(out.rglob("etcd"))
+    (tmp_path / "a-file").write_text("not a directory")  # refused even for root
+    proc = subprocess.run([sys.executable, "-m", "k8slab", "mirror", "export", str(tmp_path / "a-file" / "x")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"error: cannot write the mirror to {tmp_path / 'a-file' / 'x'}: Not a directory")

@@ -124,12 +124,13 @@ def test_a_cluster_whose_api_stays_silent_is_recreated_after_the_grace(fake, mon
     verbs = _verbs(fake.calls("kind"))
     assert verbs.index("kind delete cluster") < verbs.index("kind create cluster")
     assert "recreating cluster k8slab" in said
+    assert any(line.startswith("cluster k8slab's API server does not answer (") for line in said)
 
 
 def test_a_failed_create_forgets_the_cluster_and_says_what_next(fake, monkeypatch):
     _api(monkeypatch, [{}])
     fake.set("fail-create", True)
-    with pytest.raises(EngineError, match=r"kind create cluster failed \(exit 1\).*k8slab down --name k8slab"):
+    with pytest.raises(EngineError, match=r"kind create cluster failed \(exit 1\).*then: k8slab up --engine kind"):
         cluster.up(engine="kind", echo=lambda _l: None)
     assert cluster.recorded_engine("k8slab") is None
     assert not [c for c in fake.calls("kind") if c[1:3] == ["load", "docker-image"]]

@@ -153,8 +153,9 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None
     echo("running: " + " ".join(cmd))
     proc = subprocess.run(cmd)
     if proc.returncode != 0:
-        raise EngineError(f"kind create cluster failed (exit {proc.returncode}); see kind's "
-                          f"output above, then: k8slab down --name {name} && k8slab up --engine kind")
+        raise EngineError(f"kind create cluster failed (exit {proc.returncode}); see kind's output "
+                          f"above (k8slab removed what it had started), fix it, then: "
+                          f"k8slab up --engine kind --name {name}")
 
 
 def wait_nodes(name: str, workers: int, echo: Callable[[str], None] = print,
@@ -198,7 +199,11 @@ def resume(name: str, workers: int, st: ClusterStatus, echo: Callable[[str], Non
     ``grace`` seconds, as after a Docker restart, before the caller recreates it.
     """
     require()
-    deadline = time.monotonic() + (API_GRACE if grace is None else grace)
+    grace = API_GRACE if grace is None else grace
+    deadline = time.monotonic() + grace
+    if st.state == "broken":
+        echo(f"cluster {name}'s API server does not answer ({st.problem}); waiting up to "
+             f"{fmt_duration(grace)} for it before recreating the cluster")
     while st.state == "broken" and time.monotonic() < deadline:
         time.sleep(POLL)
         st = status(name)

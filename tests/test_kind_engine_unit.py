@@ -150,6 +150,7 @@ def test_taken_host_ports_are_mapped_to_free_ones_and_said(fake, monkeypatch):
     conf = yaml.safe_load((paths.state_dir() / "k8slab.kind.yaml").read_text())
     mapped = {m["containerPort"]: m["hostPort"] for m in conf["nodes"][0]["extraPortMappings"]}
     assert mapped == {80: 8081, 443: 8443}
+    assert kind.ingress_ports("k8slab") == mapped  # for an ingress controller's set-up
     assert "host port 80 is taken: the ingress port 80 is mapped to 127.0.0.1:8081 instead" in said
     assert "host port 443 is taken: the ingress port 443 is mapped to 127.0.0.1:8443 instead" in said
     create = next(c for c in fake.calls("kind") if c[1:3] == ["create", "cluster"])

@@ -215,6 +215,15 @@ def resume(name: str, workers: int, st: ClusterStatus, echo: Callable[[str], Non
     return True
 
 
+def ingress_ports(name: str) -> dict[int, int]:
+    """Control-plane port (80, 443) -> the 127.0.0.1 port ``create`` mapped it to ({} before create)."""
+    try:
+        conf = yaml.safe_load((paths.state_dir() / f"{name}.kind.yaml").read_text())
+        return {m["containerPort"]: m["hostPort"] for m in conf["nodes"][0].get("extraPortMappings") or []}
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError):
+        return {}
+
+
 def created_workers(name: str, default: int) -> int:
     """How many workers the cluster was created with (read from the config ``create`` wrote)."""
     try:

@@ -56,8 +56,9 @@ def _check_binaries(engine: str) -> list[Check]:
             problem = gobuild.cached_problem(comp, name)
             out.append(Check(f"binary {name} {comp.version}", problem is None,
                              problem or f"{comp.binary(name)} ({gobuild.origin(comp, name)})",
-                             f"k8slab build --engine {engine}"
-                             + (" --force" if problem and problem != "missing" else ""),
+                             (f"k8slab addons {comp.addon}" if comp.addon else
+                              f"k8slab build --engine {engine}"
+                              + (" --force" if problem and problem != "missing" else "")),
                              required=name in needed))
     stages = gobuild.stage_root()
     out.append(Check("KWOK default stages", (stages / "pod").is_dir(), str(stages),

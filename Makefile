@@ -6,10 +6,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 # auto: kind where Docker and kind answer, else local (real nodes) where the machine can
-# run them, else kwok (simulated nodes); `make test ENGINE=kwok` pins one
+# run them, else kwok (simulated nodes); `make lab ENGINE=kwok` pins one. `make test`
+# never picks kind (its suite is the local engine's, else kwok's): on kind, `make test-kind`
 ENGINE ?= auto
 
-.PHONY: venv build up lab test bench down doctor clean-venv
+# make test-kind: what runs on kind (the unit tests and the series, outputs not compared:
+# the stored ones are the real-node engine's); .github/workflows/notebooks-kind.yml runs it
+KIND_TESTS       ?= $(wildcard tests/test_*_unit.py) notebooks
+KIND_PYTEST_ARGS := -o addopts= -p no:cacheprovider -ra --nbval-lax --nbval-cell-timeout=600
+
+.PHONY: venv build up lab test test-kind bench down doctor clean-venv
 
 venv: $(VENV)/.k8slab-installed
 
@@ -28,9 +34,16 @@ up: build              ## start the lab cluster (reuses a healthy one)
 lab: up                ## the main job: cluster up, JupyterLab on notebooks/
 	$(BIN)/k8slab lab
 
-test: up               ## the whole test suite: unit, cluster, magics, widgets, notebooks (nbval)
-	@rc=0; $(BIN)/pytest tests $(wildcard notebooks) $(PYTEST_ARGS) || rc=$$?; \
+test: venv             ## the whole suite on the engine it is written for (local, else kwok; never kind)
+	@engine=$$($(BIN)/python -m k8slab.engine.suite $(ENGINE)) || exit 2; \
+	echo "make test: the suite on the $$engine engine"; \
+	$(BIN)/k8slab build --engine $$engine && $(BIN)/k8slab up --engine $$engine || exit $$?; \
+	rc=0; $(BIN)/pytest tests $(wildcard notebooks) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
+
+test-kind: venv        ## on kind: unit tests + the series under --nbval-lax (every cell must run)
+	$(BIN)/k8slab up --engine kind
+	$(BIN)/pytest $(KIND_TESTS) $(KIND_PYTEST_ARGS) $(PYTEST_ARGS)
 
 bench: up              ## benchmarks side by side with kubectl -> bench/results/latest.json
 	$(BIN)/python -m bench

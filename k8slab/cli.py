@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="real nodes only: where images come from. local: only the lab's image "
                          "set (k8slab images), nothing leaves the machine; upstream: the set first, "
                          "then the public registries, for machines that reach them (default: local)")
+    up.add_argument("--mirror", metavar="URL", default=None,
+                    help="local and kwok engines: fetch release binaries from this mirror (laid out "
+                         "as dl.k8s.io; default: $K8SLAB_MIRROR, else the official site)")
 
     down = sub.add_parser("down", help="stop the cluster and remove its state")
     down.add_argument("--name", default="k8slab")
@@ -53,7 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--engine", choices=("auto", "local", "kwok", "kind", "all"), default="auto",
                    help="build what this engine needs (auto: the engine `k8slab up` would pick; "
                         "kind needs nothing built) (default: auto)")
+    b.add_argument("--from-source", action="store_true",
+                   help="build everything from Go modules; fetch no release binaries")
+    b.add_argument("--mirror", metavar="URL", default=None,
+                   help="fetch release binaries from this mirror (laid out as dl.k8s.io; default: "
+                        "$K8SLAB_MIRROR, else the official site); what it lacks is built")
     b.add_argument("binaries", nargs="*", help="only these (e.g. kube-apiserver kwok)")
+
+    mi = sub.add_parser("mirror", help="share this machine's binaries with a classroom")
+    mi_sub = mi.add_subparsers(dest="mirror_command", metavar="SUBCOMMAND", required=True)
+    ex = mi_sub.add_parser("export", help="lay the cached Kubernetes binaries out in DIR as a mirror "
+                                          "(the official paths, a .sha256 beside each)")
+    ex.add_argument("directory", help="where to write the mirror tree")
 
     im = sub.add_parser("images", help="list the local image set (the real-node engine's registry)")
     im.add_argument("--name", default="k8slab")
@@ -75,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("doctor", help="check everything the lab needs, with fixes")
     d.add_argument("--name", default="k8slab")
+    d.add_argument("--engine", choices=("auto", "local", "kwok", "kind"), default="auto",
+                   help="judge what this engine needs (auto: the cluster's engine, else the one "
+                        "k8slab up would pick) (default: auto)")
 
     lab = sub.add_parser("lab", help="cluster up, then JupyterLab on notebooks/")
     lab.add_argument("--engine", choices=("auto", "local", "kwok", "kind"), default="auto")
@@ -123,12 +140,38 @@ def _addons(args) -> int:
     return 0
 
 
+def _mirror_export(directory: Path) -> int:
+    from .engine import fetch, gobuild
+
+    comp = gobuild.component("kubernetes")
+    cached = {name: comp.binary(name) for name in fetch.KUBERNETES_BINARIES
+              if name in comp.packages and gobuild.cached_problem(comp, name) is None}
+    if not cached:
+        print("error: no Kubernetes binary is cached yet; run: k8slab build --engine local",
+              file=sys.stderr)
+        return 1
+    try:
+        written = fetch.export(directory, cached, comp.version)
+    except OSError as exc:
+        print(f"error: cannot write the mirror to {directory}: {exc.strerror or exc}; choose a "
+              f"directory you can write to", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} binaries ({', '.join(sorted(cached))}) with their .sha256 to {directory}")
+    print(f"serve it to the room, e.g.: python3 -m http.server --directory {directory} 8000")
+    print("learners then run: k8slab build --mirror http://<this machine's address>:8000")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "up":
             from .engine import cluster
 
+            if args.mirror:
+                from .engine import fetch
+
+                os.environ["K8SLAB_MIRROR"] = fetch.base_url(args.mirror)  # read by the build up runs
             st = cluster.up(name=args.name, engine=args.engine, workers=args.workers, pull=args.pull)
             return 0 if st.healthy else 1
         if args.command == "down":
@@ -156,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                 from .engine import cluster
 
                 engine = cluster.recorded_engine("k8slab") or cluster.pick_engine("auto", print)
-            gobuild.build(args.binaries or None, engine=engine, force=args.force)
+            gobuild.build(args.binaries or None, engine=engine, force=args.force,
+                          from_source=args.from_source, mirror=args.mirror)
             if engine in ("local", None) and not args.binaries:
                 from .engine import images
 
@@ -168,12 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "doctor":
             from .engine import doctor
 
-            checks = doctor.run(args.name)
+            checks = doctor.run(args.name, engine=args.engine)
             for c in checks:
                 print(c.line())
             failed = [c for c in checks if not c.ok and c.required]
             print(f"{len(checks) - len(failed)} ok, {len(failed)} failed")
             return 1 if failed else 0
+        if args.command == "mirror":
+            return _mirror_export(Path(args.directory))
         if args.command == "images":
             from .engine.local import images_cli
 

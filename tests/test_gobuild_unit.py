@@ -43,6 +43,7 @@ def fake_go(monkeypatch, cache):
     monkeypatch.setattr(gobuild, "_staging_modules", lambda work, version: ["k8s.io/api"])
     monkeypatch.setattr(gobuild, "check_go", lambda: (1, 26, 8))
     monkeypatch.setattr(gobuild, "agnhost_version", lambda: versions.AGNHOST)
+    monkeypatch.setenv("K8SLAB_FROM_SOURCE", "1")  # no release download in these tests
     (gobuild.stage_root() / "pod").mkdir(parents=True)  # no KWOK stage copy wanted
     return calls
 

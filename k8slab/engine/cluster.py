@@ -2,7 +2,8 @@
 
 ``auto`` picks kind when a Docker daemon answers and kind is installed, else the
 real-node ``local`` engine where the machine can run it (root, runc, CNI plugins,
-cgroups), else the simulated ``kwok`` engine, and says which and why. Which engine made a cluster is remembered in the state
+cgroups), else the simulated ``kwok`` engine, and says which and why. On macOS and
+Windows only kind can run (``hostos``). Which engine made a cluster is remembered in the state
 directory, so ``down`` and ``status`` need no ``--engine``.
 """
 
@@ -12,8 +13,8 @@ import contextlib
 import time
 from typing import Callable
 
-from ..errors import EngineError, UsageError
-from . import kind, kwok, paths
+from ..errors import EngineError, K8sLabError, UsageError
+from . import hostos, kind, kwok, paths
 from .model import ClusterStatus
 from .progress import fmt_duration
 
@@ -28,24 +29,49 @@ def lock(name: str, timeout: float = 900):
     Two notebooks run under nbval at once both call ``k8slab up``; without the lock
     both would see a stopped cluster and start its processes twice.
     """
-    import fcntl
-
     paths.state_dir().mkdir(parents=True, exist_ok=True)
     with open(paths.state_dir() / f"{name}.lock", "w") as fh:
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise EngineError(f"another k8slab command holds cluster {name!r} for more than "
-                                      f"{timeout:.0f}s ({paths.state_dir() / (name + '.lock')})")
-                time.sleep(0.2)
+        while not _try_lock(fh):
+            if time.monotonic() > deadline:
+                raise EngineError(f"another k8slab command holds cluster {name!r} for more than "
+                                  f"{timeout:.0f}s ({paths.state_dir() / (name + '.lock')})")
+            time.sleep(0.2)
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            _unlock(fh)
+
+
+def _try_lock(fh) -> bool:
+    """One non-blocking try for an exclusive lock: flock where there is fcntl, else Windows' msvcrt."""
+    try:
+        import fcntl
+    except ImportError:  # Windows has no fcntl
+        import msvcrt
+
+        try:
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _unlock(fh) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _engine_file(name: str):
@@ -64,10 +90,15 @@ def pick_engine(engine: str, echo: Callable[[str], None] | None = None) -> str:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     if engine != "auto":
+        hostos.require(engine)
         return engine
     kind_ok, kind_why = kind.usable()
     if kind_ok:
         return "kind"
+    if not hostos.is_linux():
+        raise EngineError(f"on {hostos.name()} the lab runs on the kind engine only, and it cannot "
+                          f"run: {kind_why}. Install and start Docker Desktop, install kind "
+                          f"(https://kind.sigs.k8s.io/docs/user/quick-start/), then k8slab up")
     from . import local
 
     local_ok, local_why = local.usable()
@@ -130,6 +161,8 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
                  f"(asked for {want}); recreate it to change: k8slab down && k8slab up")
         echo(f"cluster {name} is already running ({chosen} engine); reusing it")
         return st
+    if st.state != "absent" and chosen == "kind" and kind.resume(name, workers, st, echo=echo):
+        return _kind_ready(name, started, echo)
     if st.state != "absent":
         echo(f"cluster {name} is {st.state}: {st.problem}")
         if chosen in ("kwok", "local") and mod.restart(name, echo=echo):
@@ -150,11 +183,29 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
         # nothing half-started is left behind: stop what was started, forget the cluster
         try:
             mod.delete(name, echo=lambda _line: None)
+        except K8sLabError:
+            pass  # the create's own error says more (e.g. Docker stopped answering)
         finally:
             _engine_file(name).unlink(missing_ok=True)
         raise
+    if chosen == "kind":
+        # kind's --wait covers the control plane only; an interrupted wait leaves the
+        # cluster in place, and the next up waits for it again (kind.resume)
+        kind.wait_nodes(name, workers, echo=echo)
+        return _kind_ready(name, started, echo)
     st = mod.status(name)
     echo(f"cluster {name} is up ({chosen} engine, {len(st.nodes)} nodes Ready) "
+         f"in {fmt_duration(time.monotonic() - started)}")
+    echo(f"kubeconfig: {st.kubeconfig}  context: {st.context}")
+    return st
+
+
+def _kind_ready(name: str, started: float, echo: Callable[[str], None]) -> ClusterStatus:
+    from . import kind_images
+
+    kind_images.preload(name, echo=echo)
+    st = kind.status(name)
+    echo(f"cluster {name} is up (kind engine, {len(st.nodes)} nodes Ready) "
          f"in {fmt_duration(time.monotonic() - started)}")
     echo(f"kubeconfig: {st.kubeconfig}  context: {st.context}")
     return st

@@ -8,8 +8,9 @@ import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import gobuild, kind, paths, versions
-from .cluster import DEFAULT_NAME, recorded_engine, status
+from . import gobuild, hostos, kind, paths, versions
+from ..errors import EngineError
+from .cluster import DEFAULT_NAME, pick_engine, recorded_engine, status
 
 
 @dataclasses.dataclass
@@ -28,30 +29,57 @@ class Check:
         return text
 
 
-def _check_go() -> Check:
+def _check_go(engine: str) -> Check:
     need = ".".join(map(str, versions.GO_MIN))
+    builds = engine != "kind"
+    why = f"Go {need}+ builds the {engine} engine" if builds else "the kind engine needs no Go"
+    fix = "install Go from https://go.dev/doc/install" if builds else \
+        "nothing for kind; Go is only needed for --engine local or kwok"
     ver = gobuild.go_version()
     if ver is None:
-        return Check("go", False, f"not found on PATH (Go {need}+ builds the engine)",
-                     "install Go from https://go.dev/doc/install")
+        return Check("go", False, f"not found on PATH ({why})", fix, required=builds)
     have = ".".join(map(str, ver))
     if ver[:2] < versions.GO_MIN:
-        return Check("go", False, f"Go {have} is older than {need}",
-                     f"upgrade Go, or: GOTOOLCHAIN=go{need}.0+auto k8slab build")
+        return Check("go", False, f"Go {have} is older than {need} ({why})",
+                     f"upgrade Go, or: GOTOOLCHAIN=go{need}.0+auto k8slab build", required=builds)
     return Check("go", True, f"Go {have}")
 
 
-def _check_binaries() -> list[Check]:
+def _check_binaries(engine: str) -> list[Check]:
+    if engine == "kind":
+        return [Check("binaries", True, "none needed: kind brings its own node image "
+                                        f"({versions.KIND_NODE_IMAGE.split('@')[0]})")]
+    needed = set(gobuild.binaries_for(engine))
     out = []
     for comp in gobuild.components():
         for name in comp.packages:
             problem = gobuild.cached_problem(comp, name)
             out.append(Check(f"binary {name} {comp.version}", problem is None,
-                             problem or str(comp.binary(name)),
-                             "k8slab build" + (" --force" if problem and problem != "missing" else "")))
+                             problem or f"{comp.binary(name)} ({gobuild.origin(comp, name)})",
+                             (f"k8slab addons {comp.addon}" if comp.addon else
+                              f"k8slab build --engine {engine}"
+                              + (" --force" if problem and problem != "missing" else "")),
+                             required=name in needed))
     stages = gobuild.stage_root()
-    out.append(Check("KWOK default stages", (stages / "pod").is_dir(), str(stages), "k8slab build"))
+    out.append(Check("KWOK default stages", (stages / "pod").is_dir(), str(stages),
+                     f"k8slab build --engine {engine}"))
     return out
+
+
+def _pick(name: str, engine: str | None) -> tuple[str, str]:
+    """The engine to judge the machine for, and why that one."""
+    if engine and engine != "auto":
+        return engine, "asked with --engine"
+    recorded = recorded_engine(name)
+    if recorded:
+        return recorded, f"cluster {name} was made by it"
+    said: list[str] = []
+    try:
+        chosen = pick_engine("auto", said.append)
+    except EngineError as exc:  # macOS/Windows without a usable kind: judge for kind, say what it lacks
+        return "kind", str(exc).split(":", 1)[0]
+    return chosen, (said[0].split("(", 1)[-1].rstrip(")") if said else "Docker and kind answer") \
+        + "; k8slab up would pick it"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -60,8 +88,8 @@ def _port_free(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) != 0
 
 
-def _check_cluster(name: str) -> list[Check]:
-    st = status(name)
+def _check_cluster(name: str, engine: str | None = None) -> list[Check]:
+    st = status(name, recorded_engine(name) or engine)
     checks = [Check(f"cluster {name}", st.state in ("running", "absent"),
                     f"{st.state} ({st.engine} engine)" + (f": {st.problem}" if st.problem else ""),
                     st.fix(), required=st.state != "absent")]
@@ -84,11 +112,14 @@ def _check_cluster(name: str) -> list[Check]:
     return checks
 
 
-def _check_real_nodes(name: str) -> list[Check]:
-    """Can this machine run the real-node engine? Required when the cluster is on it."""
+def _check_real_nodes(engine: str) -> list[Check]:
+    """Can this machine run the real-node engine? Required when it is the engine judged."""
+    needed = engine == "local"
+    if not hostos.is_linux():
+        return [Check("real nodes", False, f"the local engine runs on Linux only (this is {hostos.name()})",
+                      "use the kind engine: k8slab up --engine kind", required=needed)]
     from .local import preflight
 
-    needed = recorded_engine(name) == "local"
     problems = preflight.problems()
     if not problems:
         return [Check("real nodes", True, "root, runc, CNI plugins, iptables, cgroups, overlay, "
@@ -99,22 +130,24 @@ def _check_real_nodes(name: str) -> list[Check]:
                   required=needed) for p in problems]
 
 
-def run(name: str = DEFAULT_NAME) -> list[Check]:
-    """All checks, in the order they matter."""
-    checks = [_check_go(), *_check_binaries()]
+def run(name: str = DEFAULT_NAME, engine: str | None = None) -> list[Check]:
+    """All checks, in the order they matter, judged for ``engine`` (default: the cluster's, else auto's)."""
+    engine, why = _pick(name, engine)
+    checks = [Check("engine", True, f"{engine} ({why}); what follows is judged for it")]
+    checks += [_check_go(engine), *_check_binaries(engine)]
     docker_ok, docker_why = kind.docker_available()
     checks.append(Check("docker", docker_ok, docker_why,
+                        "start Docker (Docker Desktop on macOS/Windows)" if engine == "kind" else
                         "only the kind engine needs Docker; the local engine works without it",
-                        required=False))
+                        required=engine == "kind"))
     kind_ok, kind_why = kind.kind_available()
     checks.append(Check("kind", kind_ok, kind_why,
-                        f"only needed for --engine kind: go install sigs.k8s.io/kind@{versions.KIND}",
-                        required=False))
-    checks += _check_real_nodes(name)
-    checks += _check_cluster(name)
-    engine = recorded_engine(name)
-    if engine:
-        checks.append(Check("engine", True, f"cluster {name} was made by the {engine} engine"))
+                        f"install kind {versions.KIND}: https://kind.sigs.k8s.io/docs/user/quick-start/"
+                        + ("" if engine == "kind" else " (only needed for --engine kind)"),
+                        required=engine == "kind"))
+    if engine != "kind":
+        checks += _check_real_nodes(engine)
+    checks += _check_cluster(name, engine)
     checks.append(Check("cache", True, f"builds in {paths.cache_dir()}, state in {paths.state_dir()}"))
     if os.environ.get("KUBECONFIG"):
         checks.append(Check("KUBECONFIG", True, f"set to {os.environ['KUBECONFIG']}; the magics "

@@ -407,8 +407,49 @@ def write_module(comp: Component) -> Path:
     return work
 
 
+def _fetch_first(todo: list[tuple[Component, str, str]], mirror: str | None,
+                 echo: Callable[[str], None]) -> tuple[list[tuple[Component, str, str]], list[Path]]:
+    """Fetch what has a release artifact (checksum verified); return (still to build, fetched)."""
+    from . import fetch
+
+    base = fetch.base_url(mirror)
+    rest, got = [], []
+    started = time.monotonic()
+    for i, (comp, name, problem) in enumerate(todo):
+        art = fetch.artifact(name, comp.version) if comp.name == "kubernetes" else None
+        if art is None:
+            rest.append((comp, name, problem))
+            continue
+        try:
+            record = fetch.download(base, art, comp.binary(name), echo=echo)
+        except fetch.Unavailable as exc:
+            if exc.reachable:  # the source lacks this file: build it, try the next one there
+                echo(f"cannot fetch {name}: {exc}; building it from Go modules")
+                rest.append((comp, name, problem))
+                continue
+            echo(f"cannot fetch from {base}: {exc}; building from Go modules instead")
+            rest += [t for t in todo[i:] if t not in rest]
+            break
+        stamp = _read_stamp(comp)
+        stamp[name] = {**_record(comp.binary(name)), "origin": record["origin"]}
+        (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
+        got.append(comp.binary(name))
+    if got:
+        size = sum(p.stat().st_size for p in got)
+        echo(f"fetched {len(got)} binaries ({size / 2**20:.0f} MiB, SHA-256 verified) from {base} "
+             f"in {fmt_duration(time.monotonic() - started)}")
+    return rest, got
+
+
+def origin(comp: Component, name: str) -> str:
+    """Where a cached binary came from: the URL it was fetched from, or ``built from Go modules``."""
+    rec = _read_stamp(comp).get(name)
+    return (rec.get("origin") if isinstance(rec, dict) else None) or "built from Go modules"
+
+
 def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE,
-          force: bool = False, echo: Callable[[str], None] = print) -> list[Path]:
+          force: bool = False, echo: Callable[[str], None] = print,
+          from_source: bool = False, mirror: str | None = None) -> list[Path]:
     """Build the missing (or, with ``force``, all) binaries; return the paths built.
 
     Each binary is cached on its own (per component version, with a build record), so
@@ -421,6 +462,10 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
             ``k8slab up`` on KWOK from building node binaries they never run.
         force: rebuild even when the cached binary is fine.
         echo: where progress lines go.
+        from_source: build everything from Go modules, fetching nothing (also when
+            ``$K8SLAB_FROM_SOURCE`` is set to anything but ``0``).
+        mirror: fetch release binaries from this URL (default: ``$K8SLAB_MIRROR``, else the
+            official site; see :mod:`k8slab.engine.fetch`); what cannot be fetched is built.
     """
     wanted = set(names) if names else (set(binaries_for(engine)) if engine else None)
     todo = []
@@ -434,13 +479,17 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
     kwok = component("kwok")
     # KWOK's stages serve the engines that run kwok; kind needs nothing built (nor Go)
     need_stages = (names is None and engine != "kind") and (force or not (stage_root() / "pod").is_dir())
+    fetched: list[Path] = []
+    from_source = from_source or os.environ.get("K8SLAB_FROM_SOURCE", "") not in ("", "0")
+    if todo and not from_source:
+        todo, fetched = _fetch_first(todo, mirror, echo)
     if not todo and not need_stages:
         echo("the kind engine needs nothing built (kind brings its own node image)"
              if names is None and engine == "kind" else
              "all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
-        return []
+        return fetched
     check_go()
-    built: list[Path] = []
+    built: list[Path] = list(fetched)
     started = time.monotonic()
     for i, (comp, name, problem) in enumerate(todo, 1):
         label = f"[{i}/{len(todo)}] {name} {comp.version}"
@@ -462,7 +511,7 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
         write_module(kwok)
         _copy_kwok_stages(kwok)
         echo(f"copied KWOK's default stages to {stage_root()}")
-    echo(f"built {len(built)} binaries in {fmt_duration(time.monotonic() - started)}; "
+    echo(f"built {len(built) - len(fetched)} binaries in {fmt_duration(time.monotonic() - started)}; "
          f"cache: {paths.cache_dir() / 'bin'}")
     return built
 

@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Callable
 
 import yaml
 
 from ..errors import EngineError
-from . import paths
+from . import health, kind_ports, paths, versions
 from .model import ClusterStatus
+from .progress import fmt_duration
 
 CONFIG = Path(__file__).with_name("kind") / "cluster.yaml"
+
+NODES_TIMEOUT = 600.0
+"""How long ``up`` waits for every node Ready after ``kind create`` (first pulls of the CNI's
+and kube-proxy's images on slow links take minutes)."""
+
+POLL = 1.0
+"""Seconds between two looks at the nodes while waiting."""
+
+API_GRACE = 60.0
+"""How long ``up`` waits for the API server of a kind cluster that exists but does not
+answer (its containers are starting again) before recreating it."""
 
 
 def context_name(name: str) -> str:
@@ -25,16 +38,29 @@ def context_name(name: str) -> str:
     return f"kind-{name}"
 
 
-def config_for(workers: int) -> str:
-    """The kind config with ``workers`` worker nodes (the shipped file has two)."""
+def node_names(name: str, workers: int) -> list[str]:
+    """The node names kind gives a cluster: ``<name>-control-plane``, ``<name>-worker``, ``-worker2``…"""
+    return [f"{name}-control-plane"] + [f"{name}-worker{'' if i == 1 else i}"
+                                        for i in range(1, workers + 1)]
+
+
+def config_for(workers: int, ports: dict[int, int] | None = None) -> str:
+    """The kind config with ``workers`` worker nodes (the shipped file has two).
+
+    ``ports`` maps the control plane's container ports (80, 443) to the host ports chosen
+    for them (see ``kind_ports.choose``); the shipped file maps 80 and 443 to themselves.
+    """
     conf = yaml.safe_load(CONFIG.read_text())
     conf["nodes"] = [conf["nodes"][0]] + [{"role": "worker"} for _ in range(workers)]
+    for mapping in conf["nodes"][0].get("extraPortMappings") or []:
+        mapping["hostPort"] = (ports or {}).get(mapping["containerPort"], mapping["hostPort"])
     return yaml.safe_dump(conf, sort_keys=False)
 
 
-def create_command(name: str, config_path: str, kubeconfig: str) -> list[str]:
-    """The ``kind create cluster`` command line k8slab runs."""
-    return ["kind", "create", "cluster", "--name", name, "--config", config_path,
+def create_command(name: str, config_path: str, kubeconfig: str,
+                   image: str = versions.KIND_NODE_IMAGE) -> list[str]:
+    """The ``kind create cluster`` command line k8slab runs (the pinned node image)."""
+    return ["kind", "create", "cluster", "--name", name, "--image", image, "--config", config_path,
             "--kubeconfig", kubeconfig, "--wait", "5m"]
 
 
@@ -94,37 +120,132 @@ def clusters() -> list[str]:
 
 
 def status(name: str) -> ClusterStatus:
-    from .health import api_health, node_readiness
-
     st = ClusterStatus(name=name, engine="kind", context=context_name(name),
                        kubeconfig=str(paths.kubeconfig_path()))
-    if not usable()[0] or name not in clusters():
+    ok, why = usable()
+    if not ok:
+        # not "absent": the cluster's containers may well exist behind a stopped Docker
+        st.state, st.problem = "broken", f"{why}; start Docker (and install kind), then look again"
+        return st
+    if name not in clusters():
         st.state = "absent"
         return st
-    st.server, st.api_ok, err = api_health(st.kubeconfig, st.context)
+    st.server, st.api_ok, err = health.api_health(st.kubeconfig, st.context)
     if not st.api_ok:
         st.state, st.problem = "broken", f"the API server does not answer: {err}"
         return st
-    st.nodes = node_readiness(st.kubeconfig, st.context)
+    st.nodes = health.node_readiness(st.kubeconfig, st.context)
+    # a worker that has not registered yet is not in the list: count against the config
+    st.nodes.update({n: False for n in node_names(name, created_workers(name, default=0))
+                     if n not in st.nodes})
     st.state = "running" if st.nodes and all(st.nodes.values()) else "starting"
     return st
 
 
 def create(name: str, workers: int, echo: Callable[[str], None] = print) -> None:
+    """``kind create cluster`` with the pinned node image and free host ports (nodes may not be Ready yet)."""
     require()
     paths.state_dir().mkdir(parents=True, exist_ok=True)
+    ports = kind_ports.choose(echo=echo)
     config = paths.state_dir() / f"{name}.kind.yaml"
-    config.write_text(config_for(workers))
+    config.write_text(config_for(workers, ports))
     cmd = create_command(name, str(config), str(paths.kubeconfig_path()))
     echo("running: " + " ".join(cmd))
     proc = subprocess.run(cmd)
     if proc.returncode != 0:
-        raise EngineError(f"kind create cluster failed (exit {proc.returncode}); see kind's "
-                          f"output above, then: k8slab down --engine kind && k8slab up --engine kind")
+        raise EngineError(f"kind create cluster failed (exit {proc.returncode}); see kind's output "
+                          f"above (k8slab removed what it had started), fix it, then: "
+                          f"k8slab up --engine kind --name {name}")
+
+
+def wait_nodes(name: str, workers: int, echo: Callable[[str], None] = print,
+               timeout: float = NODES_TIMEOUT, interval: float | None = None) -> dict[str, bool]:
+    """Wait until every node of the cluster (control plane and workers) is Ready.
+
+    kind's own ``--wait`` covers the control plane only; workers join after it. A line is
+    printed whenever the count of Ready nodes changes, and every 30 s while it does not.
+    """
+    kubeconfig, context = str(paths.kubeconfig_path()), context_name(name)
+    want = node_names(name, workers)
+    started = last_echo = time.monotonic()
+    last = ""
+    while True:
+        nodes = health.node_readiness(kubeconfig, context)
+        names = list(dict.fromkeys([*want, *nodes]))
+        waiting = [n for n in names if not nodes.get(n)]
+        ready = len(names) - len(waiting)
+        line = f"nodes Ready: {ready}/{len(names)}" + (f" (waiting for {', '.join(waiting)})"
+                                                       if waiting else "")
+        now = time.monotonic()
+        if line != last or now - last_echo >= 30:
+            echo(line + (f" after {fmt_duration(now - started)}" if line == last else ""))
+            last, last_echo = line, now
+        if not waiting:
+            return nodes
+        if now - started > timeout:
+            raise EngineError(
+                f"nodes of cluster {name} not Ready after {fmt_duration(timeout)}: {', '.join(waiting)}; "
+                f"see: kubectl describe node {waiting[0]} (KUBECONFIG=$(k8slab kubeconfig)); "
+                f"k8slab up waits for this cluster again, k8slab down removes it")
+        time.sleep(POLL if interval is None else interval)
+
+
+def resume(name: str, workers: int, st: ClusterStatus, echo: Callable[[str], None] = print,
+           grace: float | None = None) -> bool:
+    """Wait for a kind cluster that exists but is not running yet; False when it must be recreated.
+
+    ``starting`` (the API answers, some node is not Ready: e.g. an earlier ``up`` was
+    interrupted while workers joined) is waited for. ``broken`` (no API answer) gets
+    ``grace`` seconds, as after a Docker restart, before the caller recreates it.
+    """
+    require()
+    grace = API_GRACE if grace is None else grace
+    deadline = time.monotonic() + grace
+    if st.state == "broken":
+        echo(f"cluster {name}'s API server does not answer ({st.problem}); waiting up to "
+             f"{fmt_duration(grace)} for it before recreating the cluster")
+    while st.state == "broken" and time.monotonic() < deadline:
+        time.sleep(POLL)
+        st = status(name)
+    if st.state == "broken":
+        return False
+    if st.state == "starting":
+        echo(f"cluster {name} is still starting; waiting for its nodes instead of recreating it")
+    wait_nodes(name, created_workers(name, default=workers), echo=echo)
+    return True
+
+
+def ingress_ports(name: str) -> dict[int, int]:
+    """Control-plane port (80, 443) -> the 127.0.0.1 port ``create`` mapped it to ({} before create)."""
+    try:
+        conf = yaml.safe_load((paths.state_dir() / f"{name}.kind.yaml").read_text())
+        return {m["containerPort"]: m["hostPort"] for m in conf["nodes"][0].get("extraPortMappings") or []}
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError):
+        return {}
+
+
+def created_workers(name: str, default: int) -> int:
+    """How many workers the cluster was created with (read from the config ``create`` wrote)."""
+    try:
+        conf = yaml.safe_load((paths.state_dir() / f"{name}.kind.yaml").read_text())
+        return sum(1 for n in conf["nodes"] if n.get("role") == "worker")
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return default
 
 
 def delete(name: str, echo: Callable[[str], None] = print) -> bool:
-    if not usable()[0] or name not in clusters():
+    """``kind delete cluster``; False when there is no such cluster.
+
+    Raises:
+        EngineError: Docker or kind does not answer, so the cluster's containers cannot be
+            seen or removed (k8slab keeps remembering the cluster).
+    """
+    ok, why = usable()
+    if not ok:
+        raise EngineError(f"cannot remove the kind cluster {name}: {why}. Its containers may still "
+                          f"exist: start Docker, then run k8slab down --name {name} again "
+                          f"(k8slab keeps the cluster on record until then)")
+    if name not in clusters():
         return False
     proc = subprocess.run(delete_command(name, str(paths.kubeconfig_path())))
     return proc.returncode == 0

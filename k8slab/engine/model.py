@@ -34,6 +34,9 @@ class ClusterStatus:
         """The command that fixes this state (empty when nothing needs fixing)."""
         if self.state == "absent":
             return f"k8slab up --name {self.name}"
+        if self.state == "broken" and self.engine == "kind" and not self.server:
+            # Docker or kind did not answer: the cluster's containers cannot even be seen
+            return f"start Docker, then: k8slab up --name {self.name}"
         if self.state in ("stopped", "broken"):
             return f"k8slab down --name {self.name} && k8slab up --name {self.name}"
         if self.state == "starting":

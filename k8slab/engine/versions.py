@@ -34,6 +34,12 @@ KIND = "v0.33.0"
 """sigs.k8s.io/kind for the kind engine (installed by the user or CI; kind picks its node image).
 Keep .github/workflows/notebooks-kind.yml in step."""
 
+KIND_NODE_IMAGE = ("kindest/node:v1.37.0"
+                   "@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5")
+"""The node image ``k8slab up --engine kind`` runs: the v1.37 image built for kind v0.33.0, tag and
+digest as kind's v0.33.0 release notes list them (github.com/kubernetes-sigs/kind/releases/tag/v0.33.0;
+a tag alone may point at a build for another kind release). Bump it with KIND, from those notes."""
+
 GO_MIN = (1, 26)
 """The oldest Go release that builds the control plane (its go.mod files say go 1.26.0).
 containerd's go.mod says go 1.26.6: an older 1.26 patch fails that one build with go's own

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import hashlib
 import os
 import shutil
@@ -239,6 +238,8 @@ def build_all(echo: Callable[[str], None] = print, force: bool = False,
 @contextlib.contextmanager
 def _build_lock(echo: Callable[[str], None]):
     """One image build at a time per cache (they share the .deb cache and the set directory)."""
+    import fcntl  # here, not at import time: the image set is the real-node engine's (Linux only)
+
     path = debian.images_cache() / ".build.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as f:

@@ -183,3 +183,34 @@ def test_curl_resolve_syntax():
     assert _parse_resolve("App.Example.com:443:127.0.0.1") == {("app.example.com", 443): "127.0.0.1"}
     with pytest.raises(UsageError, match="HOST:PORT:ADDRESS"):
         _parse_resolve("app.example.com:127.0.0.1")
+
+
+def test_kind_records_the_host_ports_when_80_or_443_were_taken():
+    plain = next(o for o in ingress.objects("kind", ["127.0.0.1"], {80: 80, 443: 443}) if o["kind"] == "IngressClass")
+    assert ingress.PORTS_ANNOTATION not in plain["metadata"]["annotations"]
+    moved = next(o for o in ingress.objects("kind", ["127.0.0.1"], {80: 8080, 443: 443}) if o["kind"] == "IngressClass")
+    assert moved["metadata"]["annotations"][ingress.PORTS_ANNOTATION] == "80:8080,443:443"
+
+
+def test_curl_connects_to_the_mapped_port_but_names_the_urls(monkeypatch):
+    from k8slab.api import curl as mod
+    from k8slab.client import web
+
+    class FakeSession:
+        def request(self, method, path, **kw):
+            if path == mod.INGRESS_CLASS_PATH:
+                return {"metadata": {"annotations": {mod.ADDRESSES_ANNOTATION: "127.0.0.1",
+                                                     mod.PORTS_ANNOTATION: "80:8080,443:8443"}}}
+            return {"items": []}
+
+    seen = {}
+
+    def fake_request(method, scheme, host, port, target, address, **kw):
+        seen.update(host=host, port=port, address=address, connect_port=kw["connect_port"])
+        return web.WebAnswer(200, "OK", "HTTP/1.1", [], b"ok", 1.0)
+
+    monkeypatch.setattr(mod._session, "current", lambda: FakeSession())
+    monkeypatch.setattr(mod.web, "request", fake_request)
+    got = mod.curl("http://app.example.com/")
+    assert seen == {"host": "app.example.com", "port": 80, "address": "127.0.0.1", "connect_port": 8080}
+    assert got.address == "127.0.0.1:8080" and got.text == "ok"

@@ -21,6 +21,7 @@ from ..errors import CheckFailedError, ClusterUnreachableError, NotFoundError, U
 
 INGRESS_CLASS_PATH = "/apis/networking.k8s.io/v1/ingressclasses/nginx"
 ADDRESSES_ANNOTATION = "k8slab.dev/addresses"
+PORTS_ANNOTATION = "k8slab.dev/ports"
 HIDDEN_HEADERS = ("date",)
 """Left out of the printed answer (they change on every request); still in ``.headers``."""
 BODY_SHOWN = 2000
@@ -99,12 +100,26 @@ def _ip(text: str):
         return None
 
 
+def _ingress_ports(s) -> dict[int, int]:
+    """The host ports kind mapped 80/443 to when they were taken ({} when they were not)."""
+    try:
+        notes = (s.request("GET", INGRESS_CLASS_PATH).get("metadata") or {}).get("annotations") or {}
+    except NotFoundError:
+        return {}
+    out = {}
+    for pair in notes.get(PORTS_ANNOTATION, "").split(","):
+        a, _, b = pair.partition(":")
+        if a.isdigit() and b.isdigit():
+            out[int(a)] = int(b)
+    return out
+
+
 def _lab_addresses(s) -> tuple[list[str], list[str]]:
     """(the ingress controller's addresses, the nodes' InternalIPs) as the cluster records them."""
     try:
         cls = s.request("GET", INGRESS_CLASS_PATH)
-        ingress = [a for a in ((cls.get("metadata") or {}).get("annotations") or {})
-                   .get(ADDRESSES_ANNOTATION, "").split(",") if a]
+        notes = (cls.get("metadata") or {}).get("annotations") or {}
+        ingress = [a for a in notes.get(ADDRESSES_ANNOTATION, "").split(",") if a]
     except NotFoundError:
         ingress = []
     nodes = s.request("GET", "/api/v1/nodes").get("items") or []
@@ -201,6 +216,7 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
     s = _session.current()
     ingress, nodes = _lab_addresses(s)
     address = pinned.get((host, port)) or (host if _ip(host) else None)
+    connect_port = port
     if address is None and host == "localhost":
         address = "127.0.0.1"
     if address is None:
@@ -208,6 +224,7 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
             raise UsageError(f"curl: no ingress controller serves this lab, so {host} leads nowhere; "
                              f"install one with: k8slab addons ingress (or give --resolve {host}:{port}:ADDRESS)")
         address = ingress[0]
+        connect_port = _ingress_ports(s).get(port, port)
     ip = _ip(address)
     if ip is None or not (ip.is_loopback or str(ip) in ingress or str(ip) in nodes):
         raise UsageError(f"curl: {address} is not an address of the lab (loopback, a node's address or the "
@@ -224,13 +241,14 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
     while True:
         try:
             got = web.request(method, scheme, host, port, target, str(ip), headers=hdrs, body=body,
-                              timeout=float(timeout), cacert=cacert, insecure=insecure)
+                              timeout=float(timeout), cacert=cacert, insecure=insecure,
+                              connect_port=connect_port)
         except ClusterUnreachableError:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
             continue
-        answer = HttpAnswer(url.strip(), f"{ip}:{port}", got.status, got.reason, got.version, got.headers,
+        answer = HttpAnswer(url.strip(), f"{ip}:{connect_port}", got.status, got.reason, got.version, got.headers,
                             got.body, got.elapsed_ms, got.tls)
         if not checking:
             return answer

@@ -44,14 +44,16 @@ def _tls(cert_dict: dict, der: bytes | None, verified: bool, sock: ssl.SSLSocket
 
 def request(method: str, scheme: str, host: str, port: int, target: str, address: str, *,
             headers: list[tuple[str, str]], body: bytes | None, timeout: float,
-            cacert: str | None = None, insecure: bool = False) -> WebAnswer:
-    """Send one request to ``address:port`` for ``scheme://host:port/target``; never follows redirects."""
+            cacert: str | None = None, insecure: bool = False, connect_port: int | None = None) -> WebAnswer:
+    """Send one request to ``address:connect_port`` (default ``port``) for ``scheme://host:port/target``;
+    never follows redirects."""
+    connect_port = connect_port or port
     started = time.perf_counter()
     tls = None
     try:
-        sock = socket.create_connection((address, port), timeout=timeout)
+        sock = socket.create_connection((address, connect_port), timeout=timeout)
     except OSError as exc:
-        raise ClusterUnreachableError(f"could not connect to {address}:{port} ({exc.strerror or exc}); "
+        raise ClusterUnreachableError(f"could not connect to {address}:{connect_port} ({exc.strerror or exc}); "
                                       "is something serving there? (the ingress addon: k8slab addons)") from None
     try:
         if scheme == "https":

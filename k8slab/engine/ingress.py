@@ -40,6 +40,8 @@ SELECTOR = {"app.kubernetes.io/name": NAME}
 HTTP_PORT, HTTPS_PORT, PING_PORT = 80, 443, 8082
 KIND_ADDRESS = "127.0.0.1"
 ADDRESSES_ANNOTATION = "k8slab.dev/addresses"
+PORTS_ANNOTATION = "k8slab.dev/ports"
+"""On kind, when 80/443 were taken on this machine: ``80:8080,443:8443`` (what kind mapped them to)."""
 ENGINES_WITH_CONTAINERS = ("local", "kind")
 
 
@@ -111,7 +113,7 @@ def traefik_args(publish: list[str]) -> list[str]:
     ]
 
 
-def objects(engine: str, publish: list[str]) -> list[dict]:
+def objects(engine: str, publish: list[str], ports: dict[int, int] | None = None) -> list[dict]:
     """Everything the addon installs besides the Gateway API CRDs, in apply order."""
     if engine == "kind":  # where kind maps ports 80/443: the control plane (see kind/cluster.yaml)
         placement = {"nodeSelector": {"ingress-ready": "true"},
@@ -150,7 +152,9 @@ def objects(engine: str, publish: list[str]) -> list[dict]:
          # class, so the notes' Ingresses without ingressClassName are served too
          "metadata": {**_meta(INGRESS_CLASS),
                       "annotations": {ADDRESSES_ANNOTATION: ",".join(publish),
-                                      "ingressclass.kubernetes.io/is-default-class": "true"}},
+                                      "ingressclass.kubernetes.io/is-default-class": "true",
+                                      **({PORTS_ANNOTATION: ",".join(f"{k}:{v}" for k, v in sorted(ports.items()))}
+                                         if ports and any(k != v for k, v in ports.items()) else {})}},
          "spec": {"controller": INGRESS_CONTROLLER}},
         {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": _meta(GATEWAY_CLASS),
          "spec": {"controllerName": GATEWAY_CONTROLLER}},
@@ -216,7 +220,12 @@ def install(name: str = cluster.DEFAULT_NAME, *, timeout: float = 180,
         obj.setdefault("metadata", {}).setdefault("labels", {}).update(MANAGED)
     health.apply_objects(st.kubeconfig, st.context, crds)
     _wait_crds(st, [o["metadata"]["name"] for o in crds if o["kind"] == "CustomResourceDefinition"], timeout)
-    health.apply_objects(st.kubeconfig, st.context, objects(st.engine, publish))
+    ports = None
+    if st.engine == "kind":
+        from . import kind
+
+        ports = kind.ingress_ports(name) or None  # 80/443, or what create mapped them to when taken
+    health.apply_objects(st.kubeconfig, st.context, objects(st.engine, publish, ports))
     return _wait_ready(st, timeout, echo)
 
 

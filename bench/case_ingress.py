@@ -91,10 +91,10 @@ def run(ctx: Ctx) -> list[Result]:
     install = median(installs)
     req = median(ta)
     return [
-        Result("9a ingress addon install → first routed answer", install, None, len(installs),
+        Result("9 ingress addon install → first routed answer", install, None, len(installs),
                f"target {TARGET_INSTALL_S:.0f} s ({'met' if install <= TARGET_INSTALL_S else 'MISSED'}); "
                f"runs {spread(installs)}; binaries and image cached"),
-        Result("9b one request through Traefik (k8slab.curl vs curl --resolve)", req,
+        Result("9 one request through Traefik (k8slab.curl vs curl --resolve)", req,
                median(tb) if tb else None, n,
                f"target {TARGET_REQUEST_S * 1000:.0f} ms ({'met' if req <= TARGET_REQUEST_S else 'MISSED'}); "
                f"k8slab {spread(ta)}" + (f", curl (a process each) {spread(tb)}" if tb else ", no curl program")),

@@ -100,37 +100,30 @@ def _ip(text: str):
         return None
 
 
-def _ingress_ports(s) -> dict[int, int]:
-    """The host ports kind mapped 80/443 to when they were taken ({} when they were not)."""
+def _ingress(s) -> tuple[list[str], dict[int, int]]:
+    """Where the lab's ingress controller answers (IngressClass ``nginx``'s notes): its addresses,
+    and on kind the host ports 80/443 were mapped to when they were taken ({} otherwise)."""
     try:
         notes = (s.request("GET", INGRESS_CLASS_PATH).get("metadata") or {}).get("annotations") or {}
     except NotFoundError:
-        return {}
-    out = {}
+        return [], {}
+    ports = {}
     for pair in notes.get(PORTS_ANNOTATION, "").split(","):
         a, _, b = pair.partition(":")
         if a.isdigit() and b.isdigit():
-            out[int(a)] = int(b)
-    return out
+            ports[int(a)] = int(b)
+    return [a for a in notes.get(ADDRESSES_ANNOTATION, "").split(",") if a], ports
 
 
-def _lab_addresses(s) -> tuple[list[str], list[str]]:
-    """(the ingress controller's addresses, the nodes' InternalIPs) as the cluster records them."""
-    try:
-        cls = s.request("GET", INGRESS_CLASS_PATH)
-        notes = (cls.get("metadata") or {}).get("annotations") or {}
-        ingress = [a for a in notes.get(ADDRESSES_ANNOTATION, "").split(",") if a]
-    except NotFoundError:
-        ingress = []
+def _node_addresses(s) -> list[str]:
     nodes = s.request("GET", "/api/v1/nodes").get("items") or []
-    internal = [a["address"] for n in nodes for a in (n.get("status") or {}).get("addresses") or []
-                if a.get("type") == "InternalIP"]
-    return ingress, internal
+    return [a["address"] for n in nodes for a in (n.get("status") or {}).get("addresses") or []
+            if a.get("type") == "InternalIP"]
 
 
 def ingress_available() -> bool:
     """Whether the lab's ingress addon is installed (IngressClass ``nginx`` says where it answers)."""
-    return bool(_lab_addresses(_session.current())[0])
+    return bool(_ingress(_session.current())[0])
 
 
 def _target(url: str) -> tuple[str, str, int, str]:
@@ -214,7 +207,7 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
         raise UsageError(f"curl: {method!r} is not an HTTP method")
     pinned = _parse_resolve(resolve)
     s = _session.current()
-    ingress, nodes = _lab_addresses(s)
+    ingress, mapped = _ingress(s)
     address = pinned.get((host, port)) or (host if _ip(host) else None)
     connect_port = port
     if address is None and host == "localhost":
@@ -224,9 +217,9 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
             raise UsageError(f"curl: no ingress controller serves this lab, so {host} leads nowhere; "
                              f"install one with: k8slab addons ingress (or give --resolve {host}:{port}:ADDRESS)")
         address = ingress[0]
-        connect_port = _ingress_ports(s).get(port, port)
+        connect_port = mapped.get(port, port)
     ip = _ip(address)
-    if ip is None or not (ip.is_loopback or str(ip) in ingress or str(ip) in nodes):
+    if ip is None or not (ip.is_loopback or str(ip) in ingress or str(ip) in _node_addresses(s)):
         raise UsageError(f"curl: {address} is not an address of the lab (loopback, a node's address or the "
                          f"ingress controller's); k8slab sends nothing off this machine")
     if cacert is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 from typing import Callable, Sequence
 
+from . import versions
 from .progress import Ticker
 
 SERIES_IMAGES = (
@@ -25,6 +26,7 @@ SERIES_IMAGES = (
     "docker.io/library/perl:5.34.0",
     "registry.k8s.io/e2e-test-images/agnhost:2.53",
     "registry.k8s.io/nginx-slim:0.24",
+    f"docker.io/library/traefik:{versions.TRAEFIK}",  # the ingress addon (notebook 09)
 )
 """Every tagged image the notebooks and manifests/ use (tests/test_kind_engine_unit.py greps them and
 fails when one is missing here). Untagged references (``:latest``) are pulled by the nodes anyway:

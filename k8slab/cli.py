@@ -185,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
 
             st = cluster.status(args.name)
             print("\n".join(st.lines()))
+            if st.api_ok and st.engine in ("local", "kind"):
+                from .engine import ingress
+
+                ing = ingress.status(args.name)
+                if ing.installed:
+                    print("  addon ingress:  " + (f"ready, Traefik answers on {', '.join(ing.addresses)}"
+                                                   if ing.ready else f"NOT READY: {ing.problem}"))
             return 0 if st.healthy else 1
         if args.command == "kubeconfig":
             from .engine import paths

@@ -24,60 +24,33 @@ from _k8s_objects import pin_lab_context
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-BACKENDS = """
+def _backend(name: str, args: str, hostname: str = "") -> str:
+    """A Deployment of agnhost (``args``) and its Service ``name`` on port 80."""
+    return f"""
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: app1}
+metadata: {{name: {name}}}
 spec:
-  selector: {matchLabels: {app: app1}}
+  selector: {{matchLabels: {{app: {name}}}}}
   template:
-    metadata: {labels: {app: app1}}
+    metadata: {{labels: {{app: {name}}}}}
     spec:
-      hostname: app1
+      {f"hostname: {hostname}" if hostname else ""}
       terminationGracePeriodSeconds: 1
       containers:
-      - {name: app, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [serve-hostname, --port=8080]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app2}
-spec:
-  selector: {matchLabels: {app: app2}}
-  template:
-    metadata: {labels: {app: app2}}
-    spec:
-      hostname: app2
-      terminationGracePeriodSeconds: 1
-      containers:
-      - {name: app, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [serve-hostname, --port=8080]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo}
-spec:
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - {name: app, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [netexec, --http-port=8080]}
+      - {{name: app, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: [{args}]}}
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: app1}
-spec: {selector: {app: app1}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: app2}
-spec: {selector: {app: app2}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo}
-spec: {selector: {app: echo}, ports: [{port: 80, targetPort: 8080}]}
+metadata: {{name: {name}}}
+spec: {{selector: {{app: {name}}}, ports: [{{port: 80, targetPort: 8080}}]}}
 """
+
+
+# app1 and app2 answer any path with their host name; echo answers /echo?msg=TEXT with TEXT
+BACKENDS = "---".join([_backend("app1", "serve-hostname, --port=8080", "app1"),
+                       _backend("app2", "serve-hostname, --port=8080", "app2"),
+                       _backend("echo", "netexec, --http-port=8080")])
 
 
 def _rule(host: str, service: str, path: str = "/", path_type: str = "Prefix") -> str:

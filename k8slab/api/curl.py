@@ -28,18 +28,12 @@ BODY_SHOWN = 2000
 
 
 @dataclasses.dataclass
-class HttpAnswer:
-    """An HTTP answer: ``status``, ``headers``, ``body``/``text``, ``tls`` (for HTTPS) and where it went."""
+class HttpAnswer(web.WebAnswer):
+    """An HTTP answer: ``status``, ``headers``, ``body``/``text``, ``tls`` (for HTTPS), the ``url``
+    asked for, the ``address`` it went to, and ``checked``: the ✓ line of its expectations."""
 
-    url: str
-    address: str
-    status: int
-    reason: str
-    version: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    elapsed_ms: float
-    tls: dict | None = None
+    url: str = ""
+    address: str = ""
     checked: str = ""
 
     @property
@@ -241,8 +235,7 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
                 raise
             time.sleep(0.5)
             continue
-        answer = HttpAnswer(url.strip(), f"{ip}:{connect_port}", got.status, got.reason, got.version, got.headers,
-                            got.body, got.elapsed_ms, got.tls)
+        answer = HttpAnswer(**dataclasses.asdict(got), url=url.strip(), address=f"{ip}:{connect_port}")
         if not checking:
             return answer
         try:

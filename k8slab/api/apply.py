@@ -150,6 +150,12 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     if prune and not selector:
         raise UsageError("--prune needs a label selector (-l app=web): only objects with it are pruned.")
     manifests = _load(text_or_objs, files, context_vars)
+    for m in manifests:
+        generated = (m.obj.get("metadata") or {}).get("generateName")
+        if not m.name and generated:  # kubectl: "cannot use generate name with apply"
+            raise UsageError(f"{m.where}: cannot use generate name with apply (the {m.kind} has"
+                             f" metadata.generateName {generated!r} and no name). Give it a metadata.name,"
+                             " or create it: %%k8s create (or %k8s create -f FILE, k8slab.create(manifest=…)).")
     sess = session()
     crds = _declared_crds(manifests)
     plans = [_plan(sess, m, namespace, crds) for m in manifests]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..parser import CmdParser, parse_duration
+from ..parser import CmdParser, parse_duration, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -22,7 +22,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--dry-run", nargs="?", const="server", default="none", choices=["server", "client", "none"],
                    help="only a server dry run")
     p.add_argument("--diff", action="store_true", help="show what would change, apply nothing")
-    p.add_argument("--wait", nargs="?", const="120s", default=None, metavar="TIMEOUT",
+    p.add_argument("--wait", type=duration_flag(bare_seconds=True), nargs="?", const="120s", default=None, metavar="TIMEOUT",
                    help="wait until every object is ready (default 120s)")
     p.add_argument("--force-conflicts", action="store_true", help="take over fields other managers own")
     p.add_argument("--prune", action="store_true", help="delete objects with -l's labels no longer declared")

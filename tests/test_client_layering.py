@@ -47,7 +47,9 @@ def test_api_exception_is_translated_never_leaked(status):
     from k8slab.client.errors import translate
     from k8slab.errors import ApiError, K8sLabError
 
-    err = translate(ApiException(status=status, reason="x", body='{"message": "m"}'))
+    exc = ApiException(status=status, reason="x")  # body= only since client 32: set it after
+    exc.body = '{"message": "m"}'
+    err = translate(exc)
     assert isinstance(err, ApiError) and isinstance(err, K8sLabError)
     assert not isinstance(err, ApiException) and err.status == status
 

@@ -137,11 +137,12 @@ def create(kind: str | None = None, name: str | None = None, *, files=None, mani
     return submit(obj, namespace=namespace, dry_run=dry_run, output=output, show_secrets=show_secrets)
 
 
-def submit(obj: dict, *, namespace: str | None, dry_run: str | None, output: str | None,
+def submit(obj: dict, *, namespace: str | None, dry_run: DryRun, output: str | None,
            show_secrets: bool = False, action: str = "created", field_manager: str = "kubectl-create") -> TextResult:
     """POST a built object (unless ``dry_run="client"``) and print it as kubectl does."""
-    if dry_run not in (None, "none", "client", "server"):
-        raise UsageError(f"--dry-run={dry_run}: use none, client or server")
+    from .dry_run import parse
+
+    dry_run = parse(dry_run, "create")
     if output not in (None, "yaml", "json", "name"):
         raise UsageError(f"-o {output}: use yaml, json or name")
     s = _session.current()
@@ -159,7 +160,7 @@ def submit(obj: dict, *, namespace: str | None, dry_run: str | None, output: str
 
 def run(name: str, *, image: str | None = None, args: list[str] | None = None, command: bool = False,
         env: list[str] = (), port: int | None = None, labels: str | None = None, restart: str = "Always",
-        namespace: str | None = None, dry_run: str | None = None, output: str | None = None) -> TextResult:
+        namespace: str | None = None, dry_run: DryRun = None, output: str | None = None) -> TextResult:
     """Start one pod, like ``kubectl run NAME --image IMAGE [-- ARGS…]``.
 
     Args:
@@ -183,7 +184,7 @@ def run(name: str, *, image: str | None = None, args: list[str] | None = None, c
 
 def expose(target: str, *names: str, port: int | None = None, target_port: str | int | None = None,
            type: str | None = None, name: str | None = None, protocol: str = "TCP",  # noqa: A002
-           selector: str | None = None, namespace: str | None = None, dry_run: str | None = None,
+           selector: str | None = None, namespace: str | None = None, dry_run: DryRun = None,
            output: str | None = None) -> TextResult:
     """Create a Service for a Deployment, ReplicaSet, Pod, Service or ReplicationController, like
     ``kubectl expose``: it selects the object's pods (by its selector, or a pod's labels).

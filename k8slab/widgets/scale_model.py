@@ -14,6 +14,8 @@ from traitlets import Bool, Int, List, Unicode, observe
 
 from k8slab import errors as E
 
+from k8slab.api.scale import set_replicas
+
 from .live import LiveModel
 from .target import owned_by, pod_state, resolve, selector_string
 
@@ -229,9 +231,8 @@ class ScaleModel(LiveModel):
             if self._closed:
                 return
         try:
-            answer = self.session.request("PATCH", self.session.path(self._t.info, self._t.namespace, self._t.name, "scale"),
-                                 body={"spec": {"replicas": n}}, content_type="application/merge-patch+json",
-                                 query={"fieldManager": "k8slab-widget"}, timeout=(5.0, 15.0))
+            answer = set_replicas(self._t.info, self._t.namespace, self._t.name, n, field_manager="k8slab-widget",
+                                  timeout=(5.0, 15.0), sess=self.session)
         except E.K8sLabError as e:
             with self._cond:
                 self.pending = False

@@ -25,6 +25,26 @@ def sess(cluster, namespace):
     s.reset()
 
 
+@pytest.fixture
+def held_lists(monkeypatch):
+    """Every watch's first list waits until the test releases it: the value is then surely set
+    before the first list answers (on a quiet machine it would be anyway; this makes it certain)."""
+    import threading
+
+    from k8slab.api import watch
+
+    gate = threading.Event()
+    real = watch.ResourceWatch._list
+
+    def held(self, *args, **kwargs):
+        gate.wait(10)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(watch.ResourceWatch, "_list", held)
+    yield gate
+    gate.set()
+
+
 def _deployment(name: str, replicas: int) -> dict:
     labels = {"app": name}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
@@ -33,7 +53,7 @@ def _deployment(name: str, replicas: int) -> dict:
                                   "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}}}
 
 
-def test_replicas_set_in_the_same_instant_as_the_widget_scales(sess, namespace, cluster):
+def test_replicas_set_in_the_same_instant_as_the_widget_scales(sess, namespace, cluster, held_lists):
     apps = client.AppsV1Api(cluster)
     apps.create_namespaced_deployment(namespace, _deployment("web", 1))
     w = ScaleWidget("deployment/web", namespace=namespace); loaded = not getattr(w.model, "_first_list_pending", True); w.model.replicas = 4  # noqa: E702
@@ -41,6 +61,7 @@ def test_replicas_set_in_the_same_instant_as_the_widget_scales(sess, namespace, 
     try:
         assert not loaded, "the first list answered before the value was set: this test proves nothing"
         assert m.replicas == 4 and m.pending  # kept, not replaced by the live value
+        held_lists.set()
         assert m.wait_until(lambda: m.desired == 4 and not m.pending, T), m.summary()
         assert apps.read_namespaced_deployment("web", namespace).spec.replicas == 4
         assert m.replicas == 4 and w.slider.value == 4 and m.error == ""
@@ -49,10 +70,11 @@ def test_replicas_set_in_the_same_instant_as_the_widget_scales(sess, namespace, 
     assert m.threads_alive == 0
 
 
-def test_replicas_set_before_the_first_list_of_a_missing_object_says_not_found(sess, namespace):
+def test_replicas_set_before_the_first_list_of_a_missing_object_says_not_found(sess, namespace, held_lists):
     m = ScaleModel("deployment/nope", namespace); loaded = not getattr(m, "_first_list_pending", True); m.replicas = 2  # noqa: E702
     try:
         assert not loaded
+        held_lists.set()
         assert m.wait_until(lambda: bool(m.error) and not m.pending, T), m.connection
         assert m.error == f"deployment/nope not found in namespace {namespace}."
         assert m.replicas == 0 and not m.exists

@@ -190,3 +190,75 @@ def test_the_same_durations_everywhere(ip, namespace):
     assert str(out).startswith("configmap/dur created")
     out = ip.run_line_magic("k8s", f"wait cm/dur -n {namespace} --for=jsonpath={{.metadata.name}}=dur --timeout=1.5m")
     assert "condition met" in str(out)
+
+
+# -- patch --dry-run=client: computed here --------------------------------------------------------
+
+
+def test_merge_patch_rfc7386_examples():
+    from k8slab.api.patch_local import merge_patch
+
+    assert merge_patch({"a": "b"}, {"a": "c"}) == {"a": "c"}
+    assert merge_patch({"a": "b"}, {"b": "c"}) == {"a": "b", "b": "c"}
+    assert merge_patch({"a": "b"}, {"a": None}) == {}
+    assert merge_patch({"a": [{"b": "c"}]}, {"a": [1]}) == {"a": [1]}
+    assert merge_patch({"e": None}, {"a": 1}) == {"e": None, "a": 1}
+    assert merge_patch({}, {"a": {"bb": {"ccc": None}}}) == {"a": {"bb": {}}}
+
+
+def test_json_patch_rfc6902_operations():
+    from k8slab.api.patch_local import json_patch
+
+    doc = {"spec": {"replicas": 1, "list": ["a", "c"]}}
+    out = json_patch(doc, [{"op": "replace", "path": "/spec/replicas", "value": 3},
+                           {"op": "add", "path": "/spec/list/1", "value": "b"},
+                           {"op": "add", "path": "/spec/list/-", "value": "d"},
+                           {"op": "copy", "from": "/spec/replicas", "path": "/spec/copy"},
+                           {"op": "move", "from": "/spec/copy", "path": "/moved"},
+                           {"op": "remove", "path": "/spec/list/0"},
+                           {"op": "test", "path": "/spec/list/0", "value": "b"},
+                           {"op": "add", "path": "/metadata", "value": {"a~b": 1}},
+                           {"op": "remove", "path": "/metadata/a~0b"}])
+    assert out == {"spec": {"replicas": 3, "list": ["b", "c", "d"]}, "moved": 3, "metadata": {}}
+    assert doc == {"spec": {"replicas": 1, "list": ["a", "c"]}}  # the input is left alone
+    for ops, message in [([{"op": "replace", "path": "/nope", "value": 1}], "does not exist"),
+                         ([{"op": "test", "path": "/spec/replicas", "value": 2}], r"test\) failed"),
+                         ([{"op": "remove", "path": "/spec/list/5"}], "out of range"),
+                         ([{"op": "jump", "path": "/x"}], "unknown op 'jump'"),
+                         ([{"path": "/x"}], "needs 'op' and 'path'")]:
+        with pytest.raises(KitUsageError, match=message):
+            json_patch(doc, ops)
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("flags", ["--type merge -p '{\"data\": {\"x\": \"y\", \"a\": null}}'",
+                                   "--type json -p '[{\"op\": \"replace\", \"path\": \"/data/a\", \"value\": \"z\"},"
+                                   " {\"op\": \"add\", \"path\": \"/metadata/labels/new\", \"value\": \"1\"}]'"])
+def test_patch_client_dry_run_is_kubectls_and_sends_nothing(ip, namespace, writes, flags):
+    import shlex
+    import subprocess
+
+    import yaml
+
+    from _k8s_objects import pin_lab_context
+    from k8slab.client import session as S
+    from k8slab.engine import versions
+    from k8slab.engine.paths import bin_dir, kubeconfig_path
+
+    pin_lab_context()
+    _setup(namespace)
+    writes.start(block=True)
+    ours = yaml.safe_load(str(ip.run_line_magic("k8s", f"patch cm/cm -n {namespace} {flags} --dry-run=client -o yaml")))
+    assert writes.sent == []
+    argv = [str(bin_dir("kubernetes", versions.KUBERNETES) / "kubectl"), "--kubeconfig", str(kubeconfig_path()),
+            "--context", S.current().context, "patch", "cm/cm", "-n", namespace, *shlex.split(flags),
+            "--dry-run=client", "-o", "yaml"]
+    theirs = yaml.safe_load(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    assert ours["data"] == theirs["data"] and ours["metadata"]["labels"] == theirs["metadata"]["labels"]
+    assert str(ip.run_line_magic("k8s", f"patch cm/cm -n {namespace} {flags} --dry-run=client")) == \
+        "configmap/cm patched (dry run)"
+    assert writes.sent == []
+    with pytest.raises(UsageError, match="strategic merge needs the server's schema"):
+        ip.run_line_magic("k8s", f"patch cm/cm -n {namespace} -p '{{\"data\": {{}}}}' --dry-run=client")
+    writes.start(block=False)
+    assert k8slab.get("cm/cm", namespace=namespace, output="json").data["data"] == {"a": "b"}

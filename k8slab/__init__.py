@@ -47,6 +47,14 @@ _LAZY = {
 }
 
 
+__all__ = sorted(_LAZY)
+
+
+def __dir__() -> list[str]:
+    """The verbs too, before first use (``k8slab.<TAB>`` in Jupyter), without importing them."""
+    return sorted(set(globals()) | set(_LAZY))
+
+
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:

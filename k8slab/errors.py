@@ -117,3 +117,16 @@ class ApplyError(K8sLabError):
     def __init__(self, message: str, failures: list | None = None):
         super().__init__(message)
         self.failures = failures or []
+
+
+class CreateError(K8sLabError):
+    """Some objects of a ``create -f`` were refused (e.g. AlreadyExists); the others were created.
+
+    The message has kubectl's line for each object; ``.failures`` the error lines, ``.result``
+    what was created.
+    """
+
+    def __init__(self, message: str, failures: list | None = None, result=None):
+        super().__init__(message)
+        self.failures = failures or []
+        self.result = result

@@ -32,6 +32,83 @@ def test_only_the_client_layer_imports_kubernetes():
     assert offenders == []
 
 
+def _k8slab_imports(path: Path, root: Path = ROOT) -> set[str]:
+    """Every k8slab module ``path`` imports, anywhere in the file (function bodies too), absolute."""
+    package = ["k8slab", *path.relative_to(root).parts[:-1]]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.split(".")[0] == "k8slab"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod.split(".")[0] == "k8slab":
+                out.add(mod)
+                out |= {f"{mod}.{a.name}" for a in node.names}  # `from k8slab import client`
+    return out
+
+
+# layer -> the k8slab packages its modules must never import (STYLE.md: each layer imports only
+# the ones below it; widgets and magics reach the cluster through k8slab.api; the client stands
+# below the API and apart from the engines; errors and config are for everyone)
+FORBIDDEN = {
+    "magics": ("k8slab.client", "k8slab.engine"),
+    "widgets": ("k8slab.client", "k8slab.engine", "k8slab.magics"),
+    "api": ("k8slab.magics", "k8slab.widgets", "k8slab.engine"),
+    "client": ("k8slab.api", "k8slab.magics", "k8slab.widgets", "k8slab.engine"),
+    "manifest": ("k8slab.client", "k8slab.api", "k8slab.magics", "k8slab.widgets", "k8slab.engine"),
+}
+# Named exceptions, each with its reason. api/addons.py installs an addon from a notebook: an
+# engine operation (the same as `k8slab addons` on the command line), reached through the API.
+EXCEPTIONS = {"api/addons.py": ("k8slab.engine",)}
+# the cluster calls of a Session: only the API layer (and the client itself) makes them
+REQUESTS = {"request", "request_text", "send", "stream_lines", "watch"}
+
+
+def layer_violations(root: Path = ROOT) -> list[str]:
+    out = []
+    for p in sorted(root.rglob("*.py")):
+        layer = p.relative_to(root).parts[0]
+        for mod in sorted(_k8slab_imports(p, root)):
+            for banned in FORBIDDEN.get(layer, ()):
+                if banned in EXCEPTIONS.get(p.relative_to(root).as_posix(), ()):
+                    continue
+                if mod == banned or mod.startswith(banned + "."):
+                    out.append(f"{p.relative_to(root)} imports {mod}")
+        if layer in ("magics", "widgets"):
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in REQUESTS and isinstance(node.func.value, (ast.Attribute, ast.Name))
+                        and "session" in ast.unparse(node.func.value).lower()):
+                    out.append(f"{p.relative_to(root)}:{node.lineno} calls {ast.unparse(node.func)}()")
+    return out
+
+
+def test_layers_import_only_the_layers_below():
+    assert layer_violations() == []
+
+
+@pytest.mark.parametrize("where, line, found", [
+    ("widgets/bad.py", "from k8slab.client.session import current", "widgets/bad.py imports k8slab.client.session"),
+    ("widgets/bad.py", "def f(m):\n    return m.session.request('PATCH', '/x')", "widgets/bad.py:2 calls m.session.request()"),
+    ("magics/cmd/bad.py", "def run():\n    from ...client import session", "magics/cmd/bad.py imports k8slab.client"),
+    ("client/bad.py", "from ..engine.paths import kubeconfig_path", "client/bad.py imports k8slab.engine.paths"),
+    ("api/bad.py", "import k8slab.widgets", "api/bad.py imports k8slab.widgets"),
+])
+def test_the_layering_check_fails_on_an_injected_violation(tmp_path, where, line, found):
+    import shutil
+
+    root = tmp_path / "k8slab"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "gosrc", "images", "stages"))
+    assert layer_violations(root) == []
+    bad = root / where
+    bad.write_text(line + "\n", encoding="utf-8")
+    assert found in layer_violations(root)
+
+
 def test_magics_do_not_import_the_client_at_module_level():
     for p in (ROOT / "magics").rglob("*.py"):
         tree = ast.parse(p.read_text(encoding="utf-8"))
@@ -47,7 +124,9 @@ def test_api_exception_is_translated_never_leaked(status):
     from k8slab.client.errors import translate
     from k8slab.errors import ApiError, K8sLabError
 
-    err = translate(ApiException(status=status, reason="x", body='{"message": "m"}'))
+    exc = ApiException(status=status, reason="x")  # body= only since client 32: set it after
+    exc.body = '{"message": "m"}'
+    err = translate(exc)
     assert isinstance(err, ApiError) and isinstance(err, K8sLabError)
     assert not isinstance(err, ApiException) and err.status == status
 

@@ -109,7 +109,8 @@ def test_translate_api_exception_and_connection_errors():
     from kubernetes.client.exceptions import ApiException
     import urllib3.exceptions as ux
 
-    api_exc = ApiException(status=404, reason="Not Found", body='{"reason":"NotFound","message":"pods \\"x\\" not found"}')
+    api_exc = ApiException(status=404, reason="Not Found")  # body= only since client 32: set it after
+    api_exc.body = '{"reason":"NotFound","message":"pods \\"x\\" not found"}'
     err = translate(api_exc)
     assert isinstance(err, E.NotFoundError) and 'pods "x" not found' in str(err)
     conn = ux.MaxRetryError(None, "/api", ux.NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused"))

@@ -107,7 +107,7 @@ def test_bad_apply_is_a_usage_error_and_applies_nothing(ip, namespace):
 
 @pytest.mark.cluster
 def test_dry_run_and_diff_flags(ip, namespace):
-    res = ip.run_cell_magic("k8s", f"apply -n {namespace} --dry-run", CM.format(name="d", value="one"))
+    res = ip.run_cell_magic("k8s", f"apply -n {namespace} --dry-run=server", CM.format(name="d", value="one"))
     assert str(res) == "configmap/d created (server dry run)"
     ip.run_cell_magic("k8s", f"apply -n {namespace}", CM.format(name="d", value="one"))
     res = ip.run_cell_magic("k8s", f"apply -n {namespace} --diff", CM.format(name="d", value="two"))

@@ -149,4 +149,4 @@ def test_magics_for_nodes(nodes):
     assert spec(a).get("unschedulable") is None
     assert str(ip.run_line_magic("k8s", f"taint nodes {a} lab=yes:NoExecute")) == f"node/{a} tainted"
     assert str(ip.run_line_magic("k8s", f"taint nodes {a} lab-")) == f"node/{a} untainted"
-    assert str(ip.run_line_magic("k8s", f"drain {a} --dry-run")).endswith(f"node/{a} drained (server dry run)")
+    assert str(ip.run_line_magic("k8s", f"drain {a} --dry-run=server")).endswith(f"node/{a} drained (server dry run)")

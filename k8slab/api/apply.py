@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from k8slab.api import apply_live as _live
 from k8slab.api import diff as _diff
+from k8slab.api.dry_run import DryRun, parse as parse_dry_run
 from k8slab.api.targets import Lines, label, session
 from k8slab.api.apply_errors import explain, missing_namespace, raise_failures, strip_prefix
 from k8slab.errors import ApiError, ManifestError, NotFoundError, UsageError, WaitTimeoutError
@@ -111,7 +112,7 @@ class _Plan:
 
 
 def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, files=None,
-          namespace: str | None = None, dry_run: bool = False, diff: bool = False,
+          namespace: str | None = None, dry_run: DryRun = None, diff: bool = False,
           wait: bool | float = False, force_conflicts: bool = False, prune: bool = False,
           selector: str | None = None, context_vars: Mapping | None = None,
           progress=None) -> ApplyResult:
@@ -123,7 +124,9 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
         files: Paths of files or directories (``*.yaml``/``*.yml``/``*.json``, sorted).
         namespace: Namespace for namespaced objects that do not set one (default: the
             session's). An object that sets a different one is an error, as in kubectl.
-        dry_run: Only a server dry run; lines end with ``(server dry run)``.
+        dry_run: ``"server"`` (or ``True``): only a server dry run; lines end with
+            ``(server dry run)``. ``"client"`` is refused, as kubectl refuses it with
+            server-side apply (the server computes an apply's result). See :mod:`k8slab.api.dry_run`.
         diff: Show what would change against the live objects, without applying.
         wait: Block until every object is ready (``True``: up to 120 s; a number: seconds).
         force_conflicts: Take over fields another field manager owns.
@@ -147,9 +150,21 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
         deployment.apps/web created
         service/web created
     """
+    mode = parse_dry_run(dry_run, "apply")
+    if mode == "client":  # kubectl: --dry-run=client doesn't work with --server-side
+        raise UsageError("apply: --dry-run=client doesn't work with server-side apply (what k8slab's apply is):"
+                         " only the server can compute an apply's result. Use --dry-run=server (dry_run=\"server\")"
+                         " to check without storing, or --diff to see what would change.")
+    dry_run = mode == "server"
     if prune and not selector:
         raise UsageError("--prune needs a label selector (-l app=web): only objects with it are pruned.")
     manifests = _load(text_or_objs, files, context_vars)
+    for m in manifests:
+        generated = (m.obj.get("metadata") or {}).get("generateName")
+        if not m.name and generated:  # kubectl: "cannot use generate name with apply"
+            raise UsageError(f"{m.where}: cannot use generate name with apply (the {m.kind} has"
+                             f" metadata.generateName {generated!r} and no name). Give it a metadata.name,"
+                             " or create it: %%k8s create (or %k8s create -f FILE, k8slab.create(manifest=…)).")
     sess = session()
     crds = _declared_crds(manifests)
     plans = [_plan(sess, m, namespace, crds) for m in manifests]

@@ -11,6 +11,7 @@ from ..errors import UsageError
 from . import generators as gen
 from . import generators_net as gen_net
 from .edits import printed
+from .dry_run import DryRun
 from .output import TextResult
 
 # kubectl's names for what ``create`` makes -> canonical name
@@ -82,9 +83,11 @@ def _job_from(name, source, namespace, images, command) -> dict:
     return gen.job_from_cronjob(name, cronjob)
 
 
-def create(kind: str, name: str, *, namespace: str | None = None, dry_run: str | None = None,
-           output: str | None = None, show_secrets: bool = False, **flags) -> TextResult:
-    """Create one object from flags, like ``kubectl create``.
+def create(kind: str | None = None, name: str | None = None, *, files=None, manifest=None,
+           namespace: str | None = None, dry_run: DryRun = None, output: str | None = None,
+           show_secrets: bool = False, **flags) -> TextResult:
+    """Create one object from flags, like ``kubectl create TYPE NAME``; or the objects of YAML
+    documents, like ``kubectl create -f`` (``files=`` or ``manifest=``).
 
     Args:
         kind: ``namespace``, ``deployment``, ``job``, ``configmap``, ``secret generic`` or
@@ -96,26 +99,50 @@ def create(kind: str, name: str, *, namespace: str | None = None, dry_run: str |
         output: ``yaml``, ``json`` or ``name`` to print the object instead of the result line.
         show_secrets: print Secret values with ``-o yaml|json`` (masked by default, since
             notebooks are saved with their outputs).
+        files: Instead of ``kind``/``name``: files or directories of YAML documents, each
+            object POSTed as ``kubectl create -f`` does (``metadata.generateName`` works; see
+            :func:`k8slab.api.create_manifests.create_from`).
+        manifest: Instead of ``kind``/``name``: YAML text, an object dict or a list of them.
         **flags: ``image`` (str or list), ``replicas``, ``port``, ``command`` (list),
             ``from_`` (``cronjob/NAME``), ``from_literal``/``from_file`` (lists),
             ``type_``, ``cert``, ``key``: as :func:`build` takes them.
 
     Returns:
-        ``job.batch/hello-now created`` (kubectl's line), or the object's YAML/JSON/name.
+        ``job.batch/hello-now created`` (kubectl's line), or the object's YAML/JSON/name;
+        ``.data`` is the object (with ``files``/``manifest``: the list of objects).
+
+    Raises:
+        UsageError: A bad type, flag or argument; nothing was sent.
+        CreateError: With ``files``/``manifest``, the server refused some objects
+            (e.g. AlreadyExists); the others were created.
+        ApiError: The server refused the object.
 
     Example:
         >>> k8slab.create("job", "hello-now", from_="cronjob/hello")   # doctest: +SKIP
         job.batch/hello-now created
     """
+    if files is not None or manifest is not None:
+        if kind is not None or name is not None or flags:
+            extra = ", ".join(["TYPE NAME"] * (kind is not None or name is not None) + sorted(flags))
+            raise UsageError(f"create: give YAML (files=/manifest=, -f or the cell) or TYPE NAME with flags,"
+                             f" not both ({extra} do not apply to YAML).")
+        from .create_manifests import create_from
+
+        return create_from(manifest, files=files, namespace=namespace, dry_run=dry_run, output=output,
+                           show_secrets=show_secrets)
+    if kind is None:
+        raise UsageError("create needs TYPE and NAME (e.g. create('deployment', 'web', image='nginx:1.27')),"
+                         " or YAML: files= or manifest=.")
     obj = build(kind, name, namespace=namespace, **flags)
     return submit(obj, namespace=namespace, dry_run=dry_run, output=output, show_secrets=show_secrets)
 
 
-def submit(obj: dict, *, namespace: str | None, dry_run: str | None, output: str | None,
+def submit(obj: dict, *, namespace: str | None, dry_run: DryRun, output: str | None,
            show_secrets: bool = False, action: str = "created", field_manager: str = "kubectl-create") -> TextResult:
     """POST a built object (unless ``dry_run="client"``) and print it as kubectl does."""
-    if dry_run not in (None, "none", "client", "server"):
-        raise UsageError(f"--dry-run={dry_run}: use none, client or server")
+    from .dry_run import parse
+
+    dry_run = parse(dry_run, "create")
     if output not in (None, "yaml", "json", "name"):
         raise UsageError(f"-o {output}: use yaml, json or name")
     s = _session.current()
@@ -133,7 +160,7 @@ def submit(obj: dict, *, namespace: str | None, dry_run: str | None, output: str
 
 def run(name: str, *, image: str | None = None, args: list[str] | None = None, command: bool = False,
         env: list[str] = (), port: int | None = None, labels: str | None = None, restart: str = "Always",
-        namespace: str | None = None, dry_run: str | None = None, output: str | None = None) -> TextResult:
+        namespace: str | None = None, dry_run: DryRun = None, output: str | None = None) -> TextResult:
     """Start one pod, like ``kubectl run NAME --image IMAGE [-- ARGS…]``.
 
     Args:
@@ -157,7 +184,7 @@ def run(name: str, *, image: str | None = None, args: list[str] | None = None, c
 
 def expose(target: str, *names: str, port: int | None = None, target_port: str | int | None = None,
            type: str | None = None, name: str | None = None, protocol: str = "TCP",  # noqa: A002
-           selector: str | None = None, namespace: str | None = None, dry_run: str | None = None,
+           selector: str | None = None, namespace: str | None = None, dry_run: DryRun = None,
            output: str | None = None) -> TextResult:
     """Create a Service for a Deployment, ReplicaSet, Pod, Service or ReplicationController, like
     ``kubectl expose``: it selects the object's pods (by its selector, or a pod's labels).

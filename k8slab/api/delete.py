@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
+from k8slab.api.dry_run import DryRun, parse as parse_dry_run, suffix as dry_run_suffix
 from k8slab.api.targets import Lines, Target, resolve_namespace, select, session
 from k8slab.api.watching import parse_duration, watch_until
 from k8slab.errors import NotFoundError, UsageError, WaitTimeoutError
@@ -15,7 +16,7 @@ _CASCADE = {"background": "Background", "foreground": "Foreground", "orphan": "O
 def delete(*targets: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
            text: str | Mapping | Iterable[Mapping] | None = None, files=None, wait: bool = True,
            timeout: float | str = 60.0, ignore_not_found: bool = False, cascade: str = "background",
-           grace_period: int | None = None, dry_run: bool = False, context_vars: Mapping | None = None) -> Lines:
+           grace_period: int | None = None, dry_run: DryRun = None, context_vars: Mapping | None = None) -> Lines:
     """Delete objects, as ``kubectl delete`` does, and (by default) wait until they are gone.
 
     Args:
@@ -31,7 +32,8 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
         ignore_not_found: A missing object is not an error.
         cascade: ``background`` (default), ``foreground`` or ``orphan``.
         grace_period: Seconds for pods to stop (``0`` with ``force`` semantics is not offered).
-        dry_run: Server dry run: nothing is deleted.
+        dry_run: ``"server"`` (or ``True``): the server checks each deletion, nothing is
+            deleted; ``"client"``: nothing is sent at all (not even a read, as in kubectl).
         context_vars: Values for ``{{ name }}`` placeholders in ``text``.
 
     Returns:
@@ -46,6 +48,7 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
         deployment.apps "web" deleted
         service "web" deleted
     """
+    mode = parse_dry_run(dry_run, "delete")
     policy = _CASCADE.get(str(cascade).lower())
     if policy is None:
         raise UsageError(f"--cascade={cascade!r}: use background, foreground or orphan.")
@@ -53,18 +56,21 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
     if not found:
         return Lines(["No resources found"])
     sess = session()
-    query = {"propagationPolicy": policy, "dryRun": "All" if dry_run else None,
+    query = {"propagationPolicy": policy, "dryRun": "All" if mode == "server" else None,
              "gracePeriodSeconds": grace_period}
     lines, gone = [], []
     missing = []
     for t in found:
+        if mode == "client":
+            lines.append(f'{t.info.name_prefix} "{t.name}" deleted (dry run)')
+            continue
         try:
             answer = sess.request("DELETE", t.path(), query=query)
         except NotFoundError:
             if not ignore_not_found:
                 missing.append(t)
             continue
-        lines.append(f'{t.info.name_prefix} "{t.name}" deleted' + (" (server dry run)" if dry_run else ""))
+        lines.append(f'{t.info.name_prefix} "{t.name}" deleted' + dry_run_suffix(mode))
         # the deleted object's uid (a Status answer has none): a StatefulSet makes a pod of the same
         # name again at once, and the wait is for this one to be gone, as kubectl's is
         uid = (answer.get("metadata") or {}).get("uid") if answer.get("kind") != "Status" else None
@@ -75,7 +81,7 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
         where = f' in namespace "{missing[0].namespace}"' if missing[0].namespace else ""
         raise NotFoundError(f"not found{where}: {names}. Check the names with %k8s get; pass"
                             f" --ignore-not-found to skip missing ones.{done}", status=404, reason="NotFound")
-    if wait and not dry_run and gone:
+    if wait and not mode and gone:
         seconds = parse_duration(timeout)
         deadline = time.monotonic() + seconds
         for t, uid in gone:

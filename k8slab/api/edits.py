@@ -8,6 +8,7 @@ kubectl's line for each object, or the object itself with ``-o name|yaml|json``.
 
 from __future__ import annotations
 
+from k8slab.api.dry_run import DryRun, parse as parse_dry_run, suffix as dry_run_suffix
 from k8slab.api.output import strip_managed_fields, to_json, to_yaml
 from k8slab.api.secrets import mask_secret
 from k8slab.api.targets import Lines
@@ -16,13 +17,13 @@ from k8slab.errors import UsageError
 OUTPUTS = ("name", "yaml", "json")
 
 
-def check_flags(verb: str, dry_run: str | None, output: str | None) -> str | None:
-    """The dry-run mode (``None``, ``"client"`` or ``"server"``), after checking both flags."""
-    if dry_run not in (None, "none", "client", "server"):
-        raise UsageError(f"{verb}: --dry-run={dry_run}: use none, client or server.")
+def check_flags(verb: str, dry_run: DryRun, output: str | None) -> str | None:
+    """The dry-run mode (``None``, ``"client"`` or ``"server"``, see :mod:`k8slab.api.dry_run`),
+    after checking both flags."""
+    mode = parse_dry_run(dry_run, verb)
     if output is not None and output not in OUTPUTS:
         raise UsageError(f"{verb}: -o {output}: use name, yaml or json.")
-    return None if dry_run == "none" else dry_run
+    return mode
 
 
 def query(field_manager: str, dry_run: str | None) -> dict:
@@ -30,9 +31,7 @@ def query(field_manager: str, dry_run: str | None) -> dict:
     return {"fieldManager": field_manager, "dryRun": "All" if dry_run == "server" else None}
 
 
-def suffix(dry_run: str | None) -> str:
-    """What a result line ends with: `` (dry run)``, `` (server dry run)`` or nothing."""
-    return {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run or "", "")
+suffix = dry_run_suffix
 
 
 def printed(label: str, action: str, obj: dict, dry_run: str | None, output: str | None, *,

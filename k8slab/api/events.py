@@ -75,10 +75,11 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
     ns = None if all_namespaces else (namespace or s.namespace)
     items = fetch_events(ns, kind, name)
     keep = {x.strip().lower() for x in types.split(",")} if types else None
-    rows = []
+    rows, kept = [], []
     for ev in items:
         if keep and (ev.get("type") or "").lower() not in keep:
             continue
+        kept.append(ev)
         io = ev.get("involvedObject") or {}
         row = [last_seen(ev), ev.get("type") or "", ev.get("reason") or "",
                f"{io.get('kind') or ''}/{io.get('name') or ''}",
@@ -90,4 +91,4 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
     if all_namespaces:
         cols.insert(0, "NAMESPACE")
     empty = "No events found." if all_namespaces else f"No events found in {ns} namespace."
-    return make_table(cols, rows, empty_message=empty, objects=items)
+    return make_table(cols, rows, empty_message=empty, objects=kept)

@@ -8,6 +8,15 @@ TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 CHUNK_SIZE = 500
 
 
+def read(info, namespace: str | None, name: str, *, timeout: float | tuple | None = None, sess=None) -> dict:
+    """One object as the server stores it (GET), for callers that resolved its type already
+    (``sess``: a session other than the current one)."""
+    from .targets import session
+
+    s = sess or session()
+    return s.request("GET", s.path(info, namespace, name), timeout=timeout)
+
+
 def get_each(s, info, namespace, names, query, accept, ignore_not_found):
     """GET each named object (missing ones skipped with ``ignore_not_found``)."""
     out = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
 from k8slab.errors import K8sLabError, UsageError
@@ -36,7 +37,7 @@ ANNOTATIONS = _Field("annotate", "annotations", "annotation", "annotated")
 
 
 def label(*args: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
-          overwrite: bool = False, list: bool = False, dry_run: str | None = None,  # noqa: A002
+          overwrite: bool = False, list: bool = False, dry_run: DryRun = None,  # noqa: A002
           output: str | None = None) -> Lines:
     """Set (``KEY=VALUE``) or remove (``KEY-``) labels, like ``kubectl label``.
 
@@ -65,7 +66,7 @@ def label(*args: str, namespace: str | None = None, selector: str | None = None,
 
 
 def annotate(*args: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
-             overwrite: bool = False, list: bool = False, dry_run: str | None = None,  # noqa: A002
+             overwrite: bool = False, list: bool = False, dry_run: DryRun = None,  # noqa: A002
              output: str | None = None) -> Lines:
     """Set (``KEY=VALUE``) or remove (``KEY-``) annotations, like ``kubectl annotate``.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, session
 from k8slab.api.watching import parse_duration
@@ -60,7 +61,7 @@ def _set_unschedulable(names: list[str], value: bool, dry_run: str | None, word:
     return Lines(lines, objs)
 
 
-def cordon(*nodes: str, selector: str | None = None, dry_run: str | None = None) -> Lines:
+def cordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
     """Mark nodes unschedulable: new pods go elsewhere, running pods stay (``kubectl cordon``).
 
     Example:
@@ -71,7 +72,7 @@ def cordon(*nodes: str, selector: str | None = None, dry_run: str | None = None)
     return _set_unschedulable(_node_names(nodes, selector), True, dry_run, "cordoned")
 
 
-def uncordon(*nodes: str, selector: str | None = None, dry_run: str | None = None) -> Lines:
+def uncordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
     """Mark nodes schedulable again (``kubectl uncordon``)."""
     dry_run = edits.check_flags("uncordon", dry_run, None)
     return _set_unschedulable(_node_names(nodes, selector), False, dry_run, "uncordoned")
@@ -132,7 +133,7 @@ def _sort_pods(pods: list[dict], ignore_daemonsets: bool, force: bool, delete_em
 
 def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, delete_emptydir_data: bool = False,
           grace_period: int | None = None, timeout: str | float = "120s", disable_eviction: bool = False,
-          dry_run: str | None = None) -> Lines:
+          dry_run: DryRun = None) -> Lines:
     """Cordon a node and evict its pods, like ``kubectl drain``; their controllers recreate them elsewhere.
 
     Args:
@@ -143,15 +144,14 @@ def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, de
         grace_period: Seconds each pod gets to stop (default: its own).
         timeout: How long to wait for the pods to go (e.g. ``"60s"``).
         disable_eviction: Delete pods instead of evicting them (bypasses PodDisruptionBudgets).
-        dry_run: ``"server"``: cordon and evict as server dry runs, nothing changes.
+        dry_run: ``"server"``: cordon and evict as server dry runs, nothing changes;
+            ``"client"``: the node and its pods are read, nothing is sent.
 
     Raises:
         K8sLabError: pods that stop the drain (and the flag that would allow them); the node
             stays cordoned, as with kubectl. Or the pods did not go within ``timeout``.
     """
     dry_run = edits.check_flags("drain", dry_run, None)
-    if dry_run == "client":
-        raise UsageError("drain: use --dry-run=server (the server checks the cordon and each eviction).")
     (name,) = _node_names([node], None)
     seconds = parse_duration(timeout)
     sess = session()
@@ -167,7 +167,8 @@ def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, de
     for pod in found.evict:
         meta = pod["metadata"]
         lines.append(f"evicting pod {meta['namespace']}/{meta['name']}{suffix}")
-        _evict(sess, pod, grace_period, disable_eviction, dry_run, deadline)
+        if dry_run != "client":  # client: the pods are listed, nothing is sent
+            _evict(sess, pod, grace_period, disable_eviction, dry_run, deadline)
     if not dry_run:
         for pod in found.evict:
             _wait_gone(sess, pod, deadline, name)
@@ -250,7 +251,7 @@ def parse_taints(specs: list[str]) -> tuple[list[dict], list[tuple[str, str | No
 
 
 def taint(*args: str, overwrite: bool = False, selector: str | None = None, all: bool = False,  # noqa: A002
-          dry_run: str | None = None) -> Lines:
+          dry_run: DryRun = None) -> Lines:
     """Add (``KEY=VALUE:EFFECT``) or remove (``KEY:EFFECT-``, ``KEY-``) node taints, like ``kubectl taint``.
 
     Args:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
 from k8slab.errors import ApiError, K8sLabError, UsageError
@@ -19,7 +20,7 @@ CONTENT_TYPES = {
 
 def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: str | None = None,
           type: str = "strategic", namespace: str | None = None, selector: str | None = None,  # noqa: A002
-          all: bool = False, subresource: str | None = None, dry_run: str | None = None,  # noqa: A002
+          all: bool = False, subresource: str | None = None, dry_run: DryRun = None,  # noqa: A002
           output: str | None = None) -> Lines:
     """Patch objects, like ``kubectl patch``.
 
@@ -33,7 +34,9 @@ def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: 
         namespace: Namespace (default: the session's).
         selector, all: Patch every object of the TYPE with these labels, or all of them.
         subresource: e.g. ``"status"`` or ``"scale"``.
-        dry_run: ``"server"``: the server checks the patch and stores nothing.
+        dry_run: ``"server"``: the server checks the patch and stores nothing; ``"client"``
+            (``--type merge|json`` only): the patch is computed here on the object as read,
+            nothing is sent.
         output: ``"name"``, ``"yaml"`` or ``"json"``: print the patched object(s).
 
     Returns:
@@ -45,9 +48,10 @@ def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: 
         deployment.apps/web patched
     """
     dry_run = edits.check_flags("patch", dry_run, output)
-    if dry_run == "client":
-        raise UsageError("patch: --dry-run=client would only print the object unchanged; use --dry-run=server"
-                         " to have the server check the patch without storing it.")
+    if dry_run == "client" and type == "strategic":
+        raise UsageError("patch: --dry-run=client is computed here without the server, which k8slab can do for"
+                         " --type merge or --type json; a strategic merge needs the server's schema: use"
+                         " --dry-run=server (nothing is stored), or --type merge.")
     if type not in CONTENT_TYPES:
         raise UsageError(f"patch: --type must be one of json, merge or strategic, not {type!r}.")
     body = _body(patch, patch_file, type)
@@ -55,6 +59,18 @@ def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: 
     if not found:
         return edits.none_found(selector)
     sess = session()
+    if dry_run == "client":  # computed here: the objects are read, nothing is sent
+        from . import patch_local
+
+        lines, objs = [], []
+        for t in found:
+            before = sess.request("GET", t.path(subresource))
+            data = json.loads(body)
+            obj = patch_local.merge_patch(before, data) if type == "merge" else patch_local.json_patch(before, data)
+            same = _comparable(obj) == _comparable(before)
+            lines.append(edits.printed(t.label, "patched (no change)" if same else "patched", obj, dry_run, output))
+            objs.append(obj)
+        return edits.result(lines, objs, output)
     if len(found) > 1 and dry_run is None:  # all or nothing: the server checks every patch first
         for t in found:
             try:

@@ -8,12 +8,24 @@ from k8slab.errors import ConflictError, K8sLabError, UsageError
 FIELD_MANAGER = "k8slab-scale"
 
 
+def set_replicas(info, namespace: str | None, name: str, replicas: int, *, field_manager: str = FIELD_MANAGER,
+                 timeout: float | tuple | None = None, sess=None) -> dict:
+    """PATCH ``spec.replicas`` through the ``scale`` subresource; the server's Scale answer.
+
+    For callers that already resolved the object (the ScaleWidget): ``info`` is its
+    resource type from discovery; ``sess`` a session other than the current one.
+    """
+    sess = sess or session()
+    return sess.request("PATCH", sess.path(info, namespace, name, "scale"), body={"spec": {"replicas": replicas}},
+                        query={"fieldManager": field_manager}, content_type="application/merge-patch+json",
+                        timeout=timeout)
+
+
 def _scale_one(sess, t, replicas: int, current_replicas: int | None) -> dict:
     path = t.path("scale")
     query = {"fieldManager": FIELD_MANAGER}
     if current_replicas is None:
-        return sess.request("PATCH", path, body={"spec": {"replicas": replicas}}, query=query,
-                            content_type="application/merge-patch+json")
+        return set_replicas(t.info, t.namespace, t.name, replicas)
     # The precondition must hold on the version we write: PUT with its resourceVersion. Controllers
     # bump the resourceVersion with status updates, so a conflict is retried after re-checking.
     for _ in range(5):

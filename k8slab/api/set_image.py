@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
 from k8slab.errors import K8sLabError, UsageError
@@ -17,7 +18,7 @@ _LISTS = ("initContainers", "containers")
 
 
 def set_image(*args: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
-              dry_run: str | None = None, output: str | None = None) -> Lines:
+              dry_run: DryRun = None, output: str | None = None) -> Lines:
     """Set container images, like ``kubectl set image``; a Deployment then rolls out.
 
     Args:

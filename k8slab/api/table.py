@@ -131,20 +131,54 @@ def render_html(columns: list[str], rows: list[list], *, max_rows: int | None = 
     return "".join(out)
 
 
+ROW_INDEX = "row"  # the index name that marks the server's row numbers
+
+
 class K8sTable(pd.DataFrame):
     """A ``DataFrame`` of kubectl-style rows that prints like kubectl.
 
+    Each row keeps its server row number as its index label (index name ``row``), so the
+    objects stay with their rows through filtering, sorting, ``head``, ``loc``/``iloc``.
+
     Attributes:
-        empty_message: shown instead of an empty table (kubectl's "No resources found…").
-        objects: the API objects (or their metadata) behind each row, when kept (``get``
-            keeps metadata with -A or labels shown, whole objects with ``sort_by``; else None).
+        empty_message: shown instead of a table when the server answered no rows (kubectl's
+            "No resources found…"); a table filtered down to nothing shows its header.
+        objects: the API objects (or their metadata) behind the rows now in the table, in
+            their order (``get`` keeps metadata with -A or labels shown, whole objects with
+            ``sort_by``); None when not kept, or when the index was replaced
+            (``reset_index(drop=True)``, ``set_index``), which breaks the link.
     """
 
-    _metadata = ["empty_message", "objects"]
+    _metadata = ["empty_message", "_k8s_store", "_k8s_server_rows"]
 
     @property
     def _constructor(self):
         return K8sTable
+
+    @property
+    def objects(self) -> list | None:
+        store = getattr(self, "_k8s_store", None)
+        if store is None or self.index.name != ROW_INDEX:
+            return None
+        try:
+            return [store[label] for label in self.index]
+        except (KeyError, TypeError):
+            return None
+
+    @objects.setter
+    def objects(self, objs: list | None) -> None:
+        if objs is None:
+            object.__setattr__(self, "_k8s_store", None)
+            return
+        objs = list(objs)
+        if len(objs) != len(self):
+            raise ValueError(f"{len(objs)} objects for {len(self)} rows")
+        self.index.name = ROW_INDEX
+        object.__setattr__(self, "_k8s_store", dict(zip(self.index, objs)))
+
+    def _server_was_empty(self) -> bool:
+        return len(self) == 0 and bool(getattr(self, "empty_message", None)) and \
+            not getattr(self, "_k8s_server_rows", 0)
 
     def _rows(self, limit: int | None = None) -> list[list]:
         """Plain Python rows (NaN as None), only the first ``limit`` of them.
@@ -159,7 +193,7 @@ class K8sTable(pd.DataFrame):
 
     def to_text(self, max_rows: int | None = DEFAULT) -> str:
         """The kubectl-style text (all rows with ``max_rows=None``)."""
-        if len(self) == 0 and getattr(self, "empty_message", None):
+        if self._server_was_empty():
             return self.empty_message
         limit = _limit(max_rows)
         return render_text([str(c) for c in self.columns], self._rows(limit), max_rows=max_rows,
@@ -175,7 +209,7 @@ class K8sTable(pd.DataFrame):
         p.text(self.to_text())
 
     def _repr_html_(self) -> str:
-        if len(self) == 0 and getattr(self, "empty_message", None):
+        if self._server_was_empty():
             return f"<pre>{html.escape(self.empty_message)}</pre>"
         return render_html([str(c) for c in self.columns], self._rows(_limit(DEFAULT)),
                            total=len(self))
@@ -195,7 +229,10 @@ def make_table(columns: list[str], rows: list[list], *, empty_message: str | Non
                objects: list | None = None) -> K8sTable:
     """Build a :class:`K8sTable` from column names and row cells."""
     df = K8sTable(rows, columns=columns) if rows else K8sTable(columns=columns)
+    df.index.name = ROW_INDEX
     df.empty_message = empty_message
+    object.__setattr__(df, "_k8s_server_rows", len(rows))
+    object.__setattr__(df, "_k8s_store", None)
     df.objects = objects
     return df
 

@@ -8,32 +8,14 @@ passes; an expired watch is simply re-listed. No polling sleeps. Used by
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 
 from k8slab.api import readiness
+from k8slab.api.duration import parse_duration  # noqa: F401  (the one parser; re-exported)
 from k8slab.api.targets import label, selector_string, session
-from k8slab.errors import ExpiredError, NotFoundError, UsageError, WaitTimeoutError
-
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
-
-
-def parse_duration(value: str | float | int) -> float:
-    """Seconds from ``30``, ``30s``, ``2m``, ``1m30s``, ``1h`` (kubectl's durations).
-
-    Example:
-        >>> parse_duration("1m30s")
-        90.0
-    """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    found = _DURATION.match(str(value))
-    if not found or not any(found.groups()) or str(value).strip() == "":
-        raise UsageError(f"{value!r} is not a duration: use e.g. 30s, 2m, 1m30s or a number of seconds.")
-    h, m, s = (float(x) if x else 0.0 for x in found.groups())
-    return h * 3600 + m * 60 + s
+from k8slab.errors import ExpiredError, NotFoundError, WaitTimeoutError
 
 
 class LineProgress:

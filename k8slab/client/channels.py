@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ..errors import ApiError, ClusterError
+from .http import auth_headers
 
 
 @dataclass
@@ -33,9 +34,8 @@ def run_channels(session, path: str, query: list[tuple[str, str]], timeout: floa
     cfg = session.api_client.configuration
     url = session.server.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + \
         f"{path}?{urlencode(query)}"
-    token = cfg.api_key.get("BearerToken") or cfg.api_key.get("authorization")
     try:
-        ws = WSClient(cfg, url, {"authorization": token} if token else {}, capture_all=False)
+        ws = WSClient(cfg, url, auth_headers(cfg), capture_all=False)
     except Exception as e:
         raise ApiError(str(e).splitlines()[0][:300], status=getattr(e, "status_code", None)) from None
     try:

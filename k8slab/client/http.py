@@ -42,6 +42,21 @@ def build_client(choice: ContextChoice):
     return api
 
 
+def auth_headers(cfg) -> dict[str, str]:
+    """The credential headers of a ``Configuration`` (a bearer token; client certificates live in
+    the pool), from its public ``auth_settings()``, which every client version since 12 has.
+
+    ``ApiClient.update_params_for_auth`` changed its signature in 37.x (3 arguments before,
+    6 after), so calling it ties the kit to one client line; ``auth_settings()`` also runs the
+    kubeconfig's token refresh hook (exec plugins), as the generated API classes do.
+    """
+    out = {}
+    for setting in (cfg.auth_settings() or {}).values():
+        if setting.get("in") == "header" and setting.get("value"):
+            out[setting["key"]] = setting["value"]
+    return out
+
+
 def iter_lines(resp, chunk_size: int) -> Iterator[bytes]:
     """The lines of a streamed urllib3 response as they arrive (newline cut), then any rest."""
     buf = b""
@@ -78,7 +93,7 @@ class HttpMixin:
             hdrs["Content-Type"] = content_type or JSON
         if headers:
             hdrs.update(headers)
-        api.update_params_for_auth(hdrs, [], ["BearerToken"], path, method, body)
+        hdrs.update(auth_headers(api.configuration))
         if timeout is None:
             timeout = DEFAULT_TIMEOUT
         import urllib3

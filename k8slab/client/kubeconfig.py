@@ -1,6 +1,6 @@
 """Find the kubeconfig and context to use, and guard against non-lab clusters.
 
-k8slab's own kubeconfig (:func:`k8slab.engine.paths.kubeconfig_path`, which
+k8slab's own kubeconfig (:func:`k8slab.config.kubeconfig_path`, which
 ``K8SLAB_KUBECONFIG`` overrides) comes first; ``KUBECONFIG`` or
 ``~/.kube/config`` only serve contexts it does not define. Only the lab
 contexts pass the guard unless the caller opts in.
@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine.paths import kubeconfig_path
+from ..config import kubeconfig_path
 from ..errors import ClusterUnreachableError, ContextGuardError
 
 LAB_CONTEXTS = ("kwok-k8slab", "kind-k8slab")

@@ -36,7 +36,7 @@ def _cached(key, fetch):
 
 
 def _session():
-    from ..client.session import current
+    from ..api.context import current
 
     return current()
 

@@ -34,7 +34,7 @@ class K8sMagics(Magics):
 
     def _apply_config(self) -> None:
         if self._namespace_pending:
-            from ..client.session import use
+            from ..api.context import use
 
             use(namespace=self.namespace or None)
             self._namespace_pending = False

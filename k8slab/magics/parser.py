@@ -108,15 +108,32 @@ def add_selection_flags(p: CmdParser) -> None:
     p.add_argument("--all", action="store_true", help="every object of TYPE in the namespace")
 
 
-def parse_duration(text: str) -> float:
-    """``30s``, ``2m``, ``1h``, ``1m30s`` or plain seconds → seconds."""
-    import re
+def parse_duration(text: str, *, bare_seconds: bool = True, what: str = "duration") -> float:
+    """Seconds from a Go duration (``30s``, ``1.5m``, ``1h2m3s``, ``300ms``; plain seconds
+    with ``bare_seconds``): :func:`k8slab.api.duration.parse_duration`, errors as ``UsageError``."""
+    from ..api.duration import parse_duration as _parse
+    from ..errors import UsageError as _KitUsageError
 
-    t = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", t):
-        return float(t)
-    m = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?", t)
-    if not t or not m:
-        raise UsageError(f"{text!r} is not a duration; use e.g. 30s, 2m, 1h")
-    h, mi, s = m.groups()
-    return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)
+    try:
+        return _parse(text, bare_seconds=bare_seconds, what=what)
+    except _KitUsageError as e:
+        raise UsageError(str(e)) from None
+
+
+def duration_flag(bare_seconds: bool = False):
+    """An argparse ``type=`` that checks a duration flag and keeps its text (the API parses it
+    with the same parser). kubectl's own ``--timeout``/``--since`` want a unit (``90s``);
+    the kit's own flags (``apply --wait``) also take plain seconds."""
+
+    def check(text: str) -> str:
+        from ..api.duration import parse_duration as _parse
+        from ..errors import UsageError as _KitUsageError
+
+        try:
+            _parse(text, bare_seconds=bare_seconds)
+        except _KitUsageError as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix("duration: ")) from None
+        return text
+
+    check.__name__ = "duration"
+    return check

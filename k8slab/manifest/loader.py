@@ -262,8 +262,8 @@ def _check(m: Manifest, text: str) -> None:
     if meta is not None and not isinstance(meta, dict):
         raise ManifestError(f"{m.where}: metadata must be a mapping, found {type(meta).__name__}.")
     if not m.name and not (meta or {}).get("generateName"):
-        raise ManifestError(f"{m.where}: the {m.kind} has no metadata.name; apply needs a name"
-                            " (generateName works only with create).")
+        raise ManifestError(f"{m.where}: the {m.kind} has no metadata.name: give it one"
+                            " (or metadata.generateName, which only create takes).")
 
 
 class _Duplicate(Exception):

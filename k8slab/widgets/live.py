@@ -115,7 +115,7 @@ class LiveModel(HasTraits):
     @property
     def session(self):
         if self._session is None:
-            from k8slab.client.session import current
+            from k8slab.api.context import current
 
             self._session = current()
         return self._session

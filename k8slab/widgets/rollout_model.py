@@ -17,6 +17,7 @@ from traitlets import Float, Int, List, Unicode
 
 from k8slab import errors as E
 from k8slab.api import readiness
+from k8slab.api.fetch import read
 
 from .live import LiveModel
 from .target import FAILING_REASONS, owned_by, pod_state, resolve, selector_string
@@ -270,8 +271,7 @@ class RolloutModel(LiveModel):
         gen = 0
         if self._t is not None:
             try:
-                live = self.session.request("GET", self.session.path(self._t.info, self._t.namespace, self._t.name),
-                                            timeout=(5.0, 10.0))
+                live = read(self._t.info, self._t.namespace, self._t.name, timeout=(5.0, 10.0), sess=self.session)
                 gen = (live.get("metadata") or {}).get("generation", 0)
             except E.K8sLabError:
                 gen = 0

@@ -14,6 +14,8 @@ from traitlets import Bool, Int, List, Unicode, observe
 
 from k8slab import errors as E
 
+from k8slab.api.scale import set_replicas
+
 from .live import LiveModel
 from .target import owned_by, pod_state, resolve, selector_string
 
@@ -65,6 +67,7 @@ class ScaleModel(LiveModel):
         self._selector: str | None = None
         self._ever_existed = False
         self._awaiting: tuple[int, str | None] | None = None
+        self._wanted: int | None = None  # replicas set before that first list, applied after it
         self._t = None
         try:
             self._t = resolve(self.target, namespace, self.session, allowed=SCALABLE, verb="scale")
@@ -95,6 +98,9 @@ class ScaleModel(LiveModel):
                 if selector and selector != self._selector:
                     self._selector = selector
                     self._restart_pod_watch(selector)
+                if self._wanted is not None:  # set before the first list: scale to it now
+                    self._wanted = None
+                    self._schedule()
         elif key.startswith("pods"):
             name = (obj.get("metadata") or {}).get("name")
             if type_ == "DELETED":
@@ -141,6 +147,16 @@ class ScaleModel(LiveModel):
         w = self._watches.get("object")
         if w is not None and not w.items and not self._ever_existed:
             self.error = f"{self.target} not found" + (f" in namespace {self.namespace}." if self.namespace else ".")
+            if self._wanted is not None:  # asked for before the first list; there is nothing to scale
+                self._wanted = None
+                self.pending = False
+                self._set_from_watch(self.desired)
+
+    @property
+    def _first_list_pending(self) -> bool:
+        """The object's watch has not answered its first list yet (right after construction)."""
+        w = self._watches.get("object")
+        return not self._ever_existed and w is not None and not w.wait_synced(0)
 
     def _set_from_watch(self, value: int) -> None:
         self._from_watch = True
@@ -167,6 +183,12 @@ class ScaleModel(LiveModel):
             problem = (f"{n} replicas is more than this widget allows ({self.max_replicas}); "
                        f"set max_replicas to go higher.")
         elif not self.exists:
+            with self._lock:
+                if self._first_list_pending and not self._closed and self.connection != "lost":
+                    # the first list has not answered yet: keep the value, scale once the object is seen
+                    self._wanted = n
+                    self.pending = True
+                    return
             problem = self.error or f"{self.target} does not exist."
         if problem:
             self.error = problem
@@ -174,6 +196,10 @@ class ScaleModel(LiveModel):
             return
         if self.error and not self.error.startswith("Cannot reach"):
             self.error = ""
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Scale to :attr:`replicas` after the debounce (a later change restarts it)."""
         self.pending = True
         with self._lock:
             if self._timer is not None:
@@ -205,9 +231,8 @@ class ScaleModel(LiveModel):
             if self._closed:
                 return
         try:
-            answer = self.session.request("PATCH", self.session.path(self._t.info, self._t.namespace, self._t.name, "scale"),
-                                 body={"spec": {"replicas": n}}, content_type="application/merge-patch+json",
-                                 query={"fieldManager": "k8slab-widget"}, timeout=(5.0, 15.0))
+            answer = set_replicas(self._t.info, self._t.namespace, self._t.name, n, field_manager="k8slab-widget",
+                                  timeout=(5.0, 15.0), sess=self.session)
         except E.K8sLabError as e:
             with self._cond:
                 self.pending = False

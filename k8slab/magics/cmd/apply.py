@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..parser import CmdParser, parse_duration
+from ..parser import CmdParser, add_dry_run_flag, duration_flag, parse_duration
 
 
 def build_parser() -> CmdParser:
@@ -13,16 +13,15 @@ def build_parser() -> CmdParser:
                   "{{ name }} in the YAML is replaced by the notebook variable `name` (YAML-safe);"
                   " {var} and $var are left alone.",
                   epilog="Examples:\n  %%k8s apply\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: demo}\n\n"
-                         "  %%k8s apply -n lab-01 --wait=60s\n  %%k8s apply --diff\n  %%k8s apply --dry-run\n"
+                         "  %%k8s apply -n lab-01 --wait=60s\n  %%k8s apply --diff\n  %%k8s apply --dry-run=server\n"
                          "  %%k8s apply --prune -l app=web\n  %k8s apply -f manifests/04-deployments/\n"
                          "  res = _          # keep the result: res.objects, res.diff")
     p.add_argument("-f", "--filename", action="extend", nargs="+", default=[], metavar="PATH",
                    help="files or directories (*.yaml, *.yml, *.json, sorted)")
     p.add_argument("-n", "--namespace", help="namespace for objects that do not set one")
-    p.add_argument("--dry-run", nargs="?", const="server", default="none", choices=["server", "client", "none"],
-                   help="only a server dry run")
+    add_dry_run_flag(p)
     p.add_argument("--diff", action="store_true", help="show what would change, apply nothing")
-    p.add_argument("--wait", nargs="?", const="120s", default=None, metavar="TIMEOUT",
+    p.add_argument("--wait", type=duration_flag(bare_seconds=True), nargs="?", const="120s", default=None, metavar="TIMEOUT",
                    help="wait until every object is ready (default 120s)")
     p.add_argument("--force-conflicts", action="store_true", help="take over fields other managers own")
     p.add_argument("--prune", action="store_true", help="delete objects with -l's labels no longer declared")
@@ -48,6 +47,6 @@ def run(args, cell, shell):
         raise UsageError("-l/--selector only makes sense with --prune for apply.")
     wait = parse_duration(args.wait) if args.wait else False
     return apply(text, files=args.filename or None, namespace=args.namespace,
-                 dry_run=args.dry_run != "none", diff=args.diff, wait=wait,
+                 dry_run=args.dry_run, diff=args.diff, wait=wait,
                  force_conflicts=args.force_conflicts, prune=args.prune, selector=args.selector,
                  context_vars=shell.user_ns if shell is not None else None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, duration_flag
 
 
 class _Intermixed(CmdParser):
@@ -27,7 +27,7 @@ def build_parser() -> CmdParser:
     p.add_argument("conditions", nargs="*", metavar="COND", help="KEY=VALUE, KEY>=N, ready, exists, absent")
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("-l", "--selector", help="check every object of TYPE with these labels (and count=N)")
-    p.add_argument("--timeout", default="10s", help="how long to wait for the conditions (default 10s; 0: once)")
+    p.add_argument("--timeout", type=duration_flag(bare_seconds=True), default="10s", help="how long to wait for the conditions (default 10s; 0: once)")
     return p
 
 

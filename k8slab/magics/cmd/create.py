@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from IPython.core.error import UsageError
+
 from ..parser import CmdParser, add_namespace_flags, add_dry_run_flag
 
 
@@ -14,7 +16,8 @@ class CreateParser(CmdParser):
     """``create TYPE NAME [flags] [-- COMMAND…]``; ``secret`` and ``service`` take a subtype."""
 
     usage_line = ("%k8s create TYPE NAME [-n NS] [flags] [--dry-run=client|server] [-o yaml|json|name] "
-                  "[-- COMMAND…]\n       TYPE: namespace, deployment, job, cronjob, configmap, secret generic|tls|docker-registry,"
+                  "[-- COMMAND…]\n       %k8s create -f FILE|DIR [-n NS] [--dry-run=…] [-o …]   (or %%k8s create: the"
+                  " cell's YAML)\n       TYPE: namespace, deployment, job, cronjob, configmap, secret generic|tls|docker-registry,"
                   "\n             service clusterip|nodeport|loadbalancer|externalname, ingress")
 
     def parse_args(self, args=None, namespace=None):
@@ -26,6 +29,11 @@ class CreateParser(CmdParser):
         ns = super().parse_args(args, namespace)
         ns.command = command or None
         words = list(ns.words)
+        if not words:  # YAML from -f or the cell (checked in run, which sees the cell)
+            ns.kind = ns.name = None
+            return ns
+        if ns.filename:
+            self.error("give TYPE NAME or -f FILE, not both")
         subtypes = _SUBTYPES.get(words[0] if words else "")
         if subtypes:
             if len(words) < 2 or words[1] not in subtypes:
@@ -52,9 +60,13 @@ def build_parser() -> CmdParser:
                "  %k8s create ingress web --rule 'app.example.com/*=web:80,tls=web-tls'\n"
                "  %k8s create secret docker-registry reg --docker-server r.example.com --docker-username u"
                " --docker-password p\n"
-               "  %k8s create namespace lab-x")
-    p.add_argument("words", nargs="+", metavar="TYPE NAME",
+               "  %k8s create namespace lab-x\n"
+               "  %k8s create -f manifests/job.yaml      # generateName works: the server picks the name\n"
+               "  %%k8s create                            # the cell's YAML, each object POSTed as create -f does")
+    p.add_argument("words", nargs="*", metavar="TYPE NAME",
                    help="namespace|deployment|job|cronjob|configmap|secret SUBTYPE|service SUBTYPE|ingress, then the name")
+    p.add_argument("-f", "--filename", action="extend", nargs="+", default=[], metavar="PATH",
+                   help="create the objects of files or directories (*.yaml, *.yml, *.json), as kubectl create -f")
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("--image", action="append", help="container image (deployment: repeatable)")
     p.add_argument("--replicas", type=int, default=1, help="deployment replicas (default 1)")
@@ -86,9 +98,34 @@ def build_parser() -> CmdParser:
     return p
 
 
+_YAML_FLAGS = ("namespace", "dry_run", "output", "show_secrets", "filename", "words", "kind", "name", "command")
+
+
+def _yaml(args, cell, shell):
+    from ...api.create import create
+    from .apply import cell_or_files
+
+    if not args.filename and (cell is None or not cell.strip()):
+        raise UsageError("%k8s create: give TYPE and NAME (e.g. %k8s create deployment web --image nginx:1.27),"
+                         " or YAML: -f FILE|DIR, or %%k8s create with the YAML in the cell.\n(more: %k8s help create)")
+    text = cell_or_files("create", cell, args.filename)
+    defaults = build_parser().parse_args([])
+    extra = sorted(f"--{k.rstrip('_').replace('_', '-')}" for k, v in vars(args).items()
+                   if k not in _YAML_FLAGS and v != getattr(defaults, k, None))
+    if extra or args.command:
+        raise UsageError(f"%k8s create -f/%%k8s create: {', '.join(extra) or '-- COMMAND'} only apply to"
+                         " create TYPE NAME; the YAML says everything else.")
+    return create(files=args.filename or None, manifest=text, namespace=args.namespace,
+                  dry_run=args.dry_run, output=args.output, show_secrets=args.show_secrets)
+
+
 def run(args, cell, shell):
     from ...api.create import create
 
+    if args.kind is None or (cell is not None and cell.strip()):
+        if args.kind is not None:
+            raise UsageError("%%k8s create takes YAML from the cell, or TYPE NAME with flags, not both.")
+        return _yaml(args, cell, shell)
     flags = {"image": args.image, "replicas": args.replicas, "port": args.port, "command": args.command,
              "from_": args.from_, "from_literal": args.from_literal, "from_file": args.from_file,
              "type_": args.type_, "cert": args.cert, "key": args.key, "schedule": args.schedule,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, duration_flag, add_dry_run_flag
 
 
 def _bool(text: str) -> bool:
@@ -28,11 +28,11 @@ def build_parser() -> CmdParser:
     p.add_argument("--all", action="store_true", help="every object of TYPE in the namespace")
     p.add_argument("--wait", type=_bool, nargs="?", const=True, default=True, metavar="true|false",
                    help="wait until the objects are gone (default true)")
-    p.add_argument("--timeout", default="60s", help="how long --wait waits (default 60s)")
+    p.add_argument("--timeout", type=duration_flag(), default="60s", help="how long --wait waits (default 60s)")
     p.add_argument("--ignore-not-found", action="store_true", help="a missing object is not an error")
     p.add_argument("--cascade", default="background", choices=["background", "foreground", "orphan"])
     p.add_argument("--grace-period", type=int, help="seconds pods get to stop")
-    p.add_argument("--dry-run", nargs="?", const="server", default="none", choices=["server", "client", "none"])
+    add_dry_run_flag(p)
     return p
 
 
@@ -43,5 +43,5 @@ def run(args, cell, shell):
     return delete(*args.targets, namespace=args.namespace, selector=args.selector, all=args.all,
                   text=text, files=args.filename or None, wait=args.wait, timeout=args.timeout,
                   ignore_not_found=args.ignore_not_found, cascade=args.cascade,
-                  grace_period=args.grace_period, dry_run=args.dry_run != "none",
+                  grace_period=args.grace_period, dry_run=args.dry_run,
                   context_vars=shell.user_ns if shell is not None else None)

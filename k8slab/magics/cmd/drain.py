@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser
+from ..parser import CmdParser, duration_flag, add_dry_run_flag
 
 
 def build_parser() -> CmdParser:
@@ -16,10 +16,9 @@ def build_parser() -> CmdParser:
     p.add_argument("--force", action="store_true", help="also delete pods no controller owns (gone for good)")
     p.add_argument("--delete-emptydir-data", action="store_true", help="also evict pods with emptyDir volumes")
     p.add_argument("--grace-period", type=int, help="seconds each pod gets to stop")
-    p.add_argument("--timeout", default="120s", help="how long to wait for the pods to go (default 120s)")
+    p.add_argument("--timeout", type=duration_flag(), default="120s", help="how long to wait for the pods to go (default 120s)")
     p.add_argument("--disable-eviction", action="store_true", help="delete instead of evict (ignores PDBs)")
-    p.add_argument("--dry-run", nargs="?", const="server", choices=["none", "server"],
-                   help="the server checks the cordon and each eviction, nothing changes")
+    add_dry_run_flag(p)
     return p
 
 

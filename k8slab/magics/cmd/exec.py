@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags, parse_duration
+from ..parser import CmdParser, add_namespace_flags, parse_duration, duration_flag
 
 
 class ExecParser(CmdParser):
@@ -32,7 +32,7 @@ def build_parser() -> CmdParser:
     p.add_argument("pod", metavar="POD|TYPE/NAME")
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("-c", "--container", help="container name (default: the pod's first)")
-    p.add_argument("--timeout", default="60s", help="how long the command may run (default 60s)")
+    p.add_argument("--timeout", type=duration_flag(bare_seconds=True), default="60s", help="how long the command may run (default 60s)")
     for flag in ("-i", "--stdin", "-t", "--tty"):
         p.add_argument(flag, action="store_true", dest="interactive", help="not supported in a cell")
     return p

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -29,7 +29,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--ignore-not-found", action="store_true", help="missing names are not an error")
     p.add_argument("--raw", metavar="PATH", help="GET this API path and print the answer, e.g. /readyz?verbose")
     p.add_argument("-w", "--watch", action="store_true", help="a live table that updates in place")
-    p.add_argument("--timeout", help="--watch: how long to watch (default 30s)")
+    p.add_argument("--timeout", type=duration_flag(bare_seconds=True), help="--watch: how long to watch (default 30s)")
     return p
 
 

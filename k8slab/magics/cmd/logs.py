@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags, parse_duration
+from ..parser import CmdParser, add_namespace_flags, parse_duration, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -15,7 +15,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--tail", type=int, help="only the last N lines")
     p.add_argument("-p", "--previous", action="store_true", help="the previous container instance")
     p.add_argument("--timestamps", action="store_true", help="prefix lines with timestamps")
-    p.add_argument("--since", help="only newer lines, e.g. 5m")
+    p.add_argument("--since", type=duration_flag(), help="only newer lines, e.g. 5m")
     return p
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags, add_selection_flags
+from ..parser import CmdParser, add_namespace_flags, add_selection_flags, add_dry_run_flag
 
 
 def build_parser() -> CmdParser:
@@ -20,8 +20,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--type", default="strategic", choices=["strategic", "merge", "json"])
     add_selection_flags(p)
     p.add_argument("--subresource", help="e.g. status or scale")
-    p.add_argument("--dry-run", nargs="?", const="server", choices=["none", "server"],
-                   help="the server checks the patch, stores nothing")
+    add_dry_run_flag(p)
     p.add_argument("-o", "--output", choices=["name", "yaml", "json"], help="print the patched object(s)")
     return p
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -18,7 +18,7 @@ def build_parser() -> CmdParser:
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("--to-revision", type=int, help="undo: the revision to go back to (default: previous)")
     p.add_argument("--revision", type=int, help="history: show this revision's pod template")
-    p.add_argument("--timeout", help="status: how long to wait (default 5m)")
+    p.add_argument("--timeout", type=duration_flag(), help="status: how long to wait (default 5m)")
     p.add_argument("-w", "--watch", default="true", choices=["true", "false"],
                    help="status: wait until the rollout finishes (default true)")
     return p

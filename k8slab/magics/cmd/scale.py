@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..parser import CmdParser, add_namespace_flags, parse_duration
+from ..parser import CmdParser, add_namespace_flags, parse_duration, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -16,7 +16,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--replicas", type=int, help="the new number of replicas (required unless --widget)")
     p.add_argument("--current-replicas", type=int, help="only if it has exactly this many now")
     add_namespace_flags(p, all_namespaces=False)
-    p.add_argument("--wait", nargs="?", const="120s", default=None, metavar="TIMEOUT",
+    p.add_argument("--wait", type=duration_flag(bare_seconds=True), nargs="?", const="120s", default=None, metavar="TIMEOUT",
                    help="wait until the scaled objects are ready")
     p.add_argument("--widget", action="store_true",
                    help="show a live slider and pod chips instead (k8slab.widgets.ScaleWidget)")

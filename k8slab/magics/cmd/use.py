@@ -18,7 +18,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...client.session import use
+    from ...api.context import use
 
     s = use(context=args.context, namespace=args.namespace, allow_non_lab=args.allow_non_lab)
     print(f"context {s.context}, namespace {s.namespace} (server {s.server})")

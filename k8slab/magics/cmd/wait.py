@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags
+from ..parser import CmdParser, add_namespace_flags, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -17,7 +17,7 @@ def build_parser() -> CmdParser:
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("-l", "--selector", help="label selector (with a bare TYPE)")
     p.add_argument("--all", action="store_true", help="every object of TYPE in the namespace")
-    p.add_argument("--timeout", default="30s", help="for all objects together (default 30s)")
+    p.add_argument("--timeout", type=duration_flag(), default="30s", help="for all objects together (default 30s)")
     return p
 
 

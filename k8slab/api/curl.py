@@ -208,8 +208,13 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
         address = "127.0.0.1"
     if address is None:
         if not ingress:
-            raise UsageError(f"curl: no ingress controller serves this lab, so {host} leads nowhere; "
-                             f"install one with: k8slab addons ingress (or give --resolve {host}:{port}:ADDRESS)")
+            from .runtime import runs_containers
+
+            how = ("install one with: %k8s addons ingress" if runs_containers() else
+                   "this cluster simulates its pods, so nothing can route: start one with real nodes "
+                   "(k8slab up --engine local, or kind), then %k8s addons ingress")
+            raise UsageError(f"curl: no ingress controller serves this lab, so {host} leads nowhere; {how} "
+                             f"(or give --resolve {host}:{port}:ADDRESS)")
         address = ingress[0]
         connect_port = mapped.get(port, port)
     ip = _ip(address)

@@ -101,6 +101,7 @@ CLIENT_LINES = [
     ("label cm/cm tier=x -n {ns}", "configmap/cm labeled (dry run)"),
     ("annotate cm/cm note=x -n {ns}", "configmap/cm annotated (dry run)"),
     ("set image deploy/web web=nginx:1.28 -n {ns}", "deployment.apps/web image updated (dry run)"),
+    ("scale deploy/web --replicas 3 -n {ns}", "deployment.apps/web scaled (dry run)"),
     ("delete cm/cm -n {ns}", 'configmap "cm" deleted (dry run)'),
     ("cordon k8slab-worker", "node/k8slab-worker cordoned (dry run)"),
     ("taint nodes k8slab-worker lab-dry=yes:NoSchedule", "node/k8slab-worker tainted (dry run)"),
@@ -137,7 +138,7 @@ def test_server_dry_run_sends_dry_run_all_on_every_write(ip, namespace, writes):
 
     pin_lab_context()
     _setup(namespace)
-    for line, said in CLIENT_LINES[:7]:  # namespaced objects only: the nodes are shared
+    for line, said in CLIENT_LINES[:8]:  # namespaced objects only: the nodes are shared
         writes.start(block=False)
         out = ip.run_line_magic("k8s", f"{line.format(ns=namespace)} --dry-run=server")
         assert str(out).splitlines()[-1] == said.replace("(dry run)", "(server dry run)"), line

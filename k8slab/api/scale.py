@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.dry_run import DryRun, parse as parse_dry_run, suffix as dry_run_suffix
 from k8slab.api.targets import Lines, parse, session
 from k8slab.errors import ConflictError, K8sLabError, UsageError
 
@@ -9,7 +10,7 @@ FIELD_MANAGER = "k8slab-scale"
 
 
 def set_replicas(info, namespace: str | None, name: str, replicas: int, *, field_manager: str = FIELD_MANAGER,
-                 timeout: float | tuple | None = None, sess=None) -> dict:
+                 timeout: float | tuple | None = None, sess=None, server_dry_run: bool = False) -> dict:
     """PATCH ``spec.replicas`` through the ``scale`` subresource; the server's Scale answer.
 
     For callers that already resolved the object (the ScaleWidget): ``info`` is its
@@ -17,15 +18,16 @@ def set_replicas(info, namespace: str | None, name: str, replicas: int, *, field
     """
     sess = sess or session()
     return sess.request("PATCH", sess.path(info, namespace, name, "scale"), body={"spec": {"replicas": replicas}},
-                        query={"fieldManager": field_manager}, content_type="application/merge-patch+json",
+                        query={"fieldManager": field_manager, "dryRun": "All" if server_dry_run else None},
+                        content_type="application/merge-patch+json",
                         timeout=timeout)
 
 
-def _scale_one(sess, t, replicas: int, current_replicas: int | None) -> dict:
+def _scale_one(sess, t, replicas: int, current_replicas: int | None, dry: bool = False) -> dict:
     path = t.path("scale")
-    query = {"fieldManager": FIELD_MANAGER}
+    query = {"fieldManager": FIELD_MANAGER, "dryRun": "All" if dry else None}
     if current_replicas is None:
-        return set_replicas(t.info, t.namespace, t.name, replicas)
+        return set_replicas(t.info, t.namespace, t.name, replicas, server_dry_run=dry)
     # The precondition must hold on the version we write: PUT with its resourceVersion. Controllers
     # bump the resourceVersion with status updates, so a conflict is retried after re-checking.
     for _ in range(5):
@@ -43,7 +45,7 @@ def _scale_one(sess, t, replicas: int, current_replicas: int | None) -> dict:
 
 
 def scale(*targets: str, replicas: int, current_replicas: int | None = None,
-          namespace: str | None = None, wait: bool | float = False) -> Lines:
+          namespace: str | None = None, wait: bool | float = False, dry_run: DryRun = None) -> Lines:
     """Set ``spec.replicas`` through the ``scale`` subresource, as ``kubectl scale`` does.
 
     Args:
@@ -53,6 +55,8 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
         current_replicas: Only scale if the object has exactly this many now (a precondition).
         namespace: Namespace (default: the session's).
         wait: Also wait until the scaled objects are ready (``True``: 120 s, or seconds).
+        dry_run: ``"client"``: nothing is sent; ``"server"``: the server checks it, stores nothing
+            (``wait`` is then skipped). See :mod:`k8slab.api.dry_run`.
 
     Returns:
         Lines ``deployment.apps/web scaled``.
@@ -66,6 +70,7 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
     """
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
         raise UsageError(f"--replicas must be a whole number >= 0, not {replicas!r}.")
+    mode = parse_dry_run(dry_run, "scale")
     sess = session()
     found = parse(targets, namespace, verb="scale")
     for t in found:
@@ -74,9 +79,10 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
                              " scale deployments, replicasets or statefulsets.")
     lines, objs = [], []
     for t in found:
-        objs.append(_scale_one(sess, t, replicas, current_replicas))
-        lines.append(f"{t.label} scaled")
-    if wait:
+        if mode != "client":
+            objs.append(_scale_one(sess, t, replicas, current_replicas, dry=mode == "server"))
+        lines.append(f"{t.label} scaled{dry_run_suffix(mode)}")
+    if wait and not mode:
         from k8slab.api.watching import wait_ready
 
         wait_ready([(t.info, t.namespace, t.name) for t in found], timeout=120.0 if wait is True else float(wait))

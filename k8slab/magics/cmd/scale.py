@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from ..parser import CmdParser, add_namespace_flags, parse_duration, duration_flag
+from ..parser import CmdParser, add_dry_run_flag, add_namespace_flags, parse_duration, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -18,6 +18,7 @@ def build_parser() -> CmdParser:
     add_namespace_flags(p, all_namespaces=False)
     p.add_argument("--wait", type=duration_flag(bare_seconds=True), nargs="?", const="120s", default=None, metavar="TIMEOUT",
                    help="wait until the scaled objects are ready")
+    add_dry_run_flag(p)
     p.add_argument("--widget", action="store_true",
                    help="show a live slider and pod chips instead (k8slab.widgets.ScaleWidget)")
     return p
@@ -38,4 +39,5 @@ def run(args, cell, shell):
     from ...api.scale import scale
 
     return scale(*args.targets, replicas=args.replicas, current_replicas=args.current_replicas,
-                 namespace=args.namespace, wait=parse_duration(args.wait) if args.wait else False)
+                 namespace=args.namespace, wait=parse_duration(args.wait) if args.wait else False,
+                 dry_run=args.dry_run)

@@ -89,6 +89,24 @@ def test_create_f_twice_is_kubectls(ip, namespace, tmp_path, cluster):
         S.current().request("DELETE", f"/api/v1/namespaces/{other}")
 
 
+def test_create_f_directory_is_kubectls(ip, namespace, tmp_path):
+    """A directory: its *.yaml/*.yml/*.json files in name order, as kubectl reads one."""
+    pin_lab_context()
+    d = tmp_path / "dir"
+    d.mkdir()
+    (d / "b.yaml").write_text(DOCS)
+    (d / "a.yml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\n")
+    (d / "c.json").write_text('{"apiVersion": "v1", "kind": "Secret", "metadata": {"generateName": "s-"}}')
+    (d / "notes.txt").write_text("not a manifest")
+    ours = str(ip.run_line_magic("k8s", f"create -f {d} -n {namespace} --dry-run=client -o name"))
+    theirs = kubectl("create", "-f", str(d), "-n", namespace, "--dry-run=client", "-o", "name")
+    assert theirs.returncode == 0, theirs.stderr
+    assert ours == theirs.stdout.strip() == "configmap/first\nconfigmap/<unknown>\nconfigmap/fixed\nsecret/<unknown>"
+    out = ip.run_line_magic("k8s", f"create -f {d} -n {namespace}")
+    assert _generated(re.sub(r"s-[a-z0-9]{5}\b", "s-XXXXX", str(out))) == (
+        "configmap/first created\nconfigmap/gen-XXXXX created\nconfigmap/fixed created\nsecret/s-XXXXX created")
+
+
 @pytest.mark.parametrize("flags", ["--dry-run=client -o yaml", "--dry-run=client -o name", "--dry-run=client",
                                    "--dry-run=client -o json"])
 def test_create_f_client_dry_run_is_kubectls_and_sends_nothing(ip, namespace, tmp_path, flags):

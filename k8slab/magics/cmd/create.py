@@ -47,7 +47,8 @@ class CreateParser(CmdParser):
 
 def build_parser() -> CmdParser:
     p = CreateParser(
-        "create", description="Create one object from flags (for anything more, write YAML and %%k8s apply).",
+        "create", description="Create one object from flags, or the objects of YAML (-f FILE|DIR, or the cell) as"
+        " kubectl create -f does: each object on its own, generateName honoured.",
         epilog="Examples:\n  %k8s create job hello-now --from=cronjob/hello\n"
                "  %k8s create deployment web --image nginx:1.27 --replicas 2 --port 80\n"
                "  %k8s create deployment web --image nginx:1.27 --dry-run=client -o yaml\n"

@@ -191,6 +191,10 @@ def test_the_same_durations_everywhere(ip, namespace):
     assert str(out).startswith("configmap/dur created")
     out = ip.run_line_magic("k8s", f"wait cm/dur -n {namespace} --for=jsonpath={{.metadata.name}}=dur --timeout=1.5m")
     assert "condition met" in str(out)
+    res = k8slab.apply("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dur2}\n", namespace=namespace, wait="1.5m")
+    assert str(res).startswith("configmap/dur2 created")
+    with pytest.raises(KitUsageError, match="wait: 'soon' is not a duration"):
+        k8slab.scale("deploy/none", replicas=1, namespace=namespace, wait="soon", dry_run="client")
 
 
 # -- patch --dry-run=client: computed here --------------------------------------------------------

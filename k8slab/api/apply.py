@@ -113,7 +113,7 @@ class _Plan:
 
 def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, files=None,
           namespace: str | None = None, dry_run: DryRun = None, diff: bool = False,
-          wait: bool | float = False, force_conflicts: bool = False, prune: bool = False,
+          wait: bool | float | str = False, force_conflicts: bool = False, prune: bool = False,
           selector: str | None = None, context_vars: Mapping | None = None,
           progress=None) -> ApplyResult:
     """Apply YAML documents (or dicts, or files) with server-side apply, all or nothing.
@@ -128,7 +128,8 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
             ``(server dry run)``. ``"client"`` is refused, as kubectl refuses it with
             server-side apply (the server computes an apply's result). See :mod:`k8slab.api.dry_run`.
         diff: Show what would change against the live objects, without applying.
-        wait: Block until every object is ready (``True``: up to 120 s; a number: seconds).
+        wait: Block until every object is ready (``True``: up to 120 s; seconds, or a duration
+            such as ``"1.5m"``).
         force_conflicts: Take over fields another field manager owns.
         prune: Delete objects of the applied kinds, in the applied namespaces, that match
             ``selector`` and are no longer declared.
@@ -191,7 +192,9 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     if wait:
         from k8slab.api.watching import wait_ready
 
-        timeout = DEFAULT_WAIT if wait is True else float(wait)
+        from k8slab.api.duration import parse_duration
+
+        timeout = DEFAULT_WAIT if wait is True else parse_duration(wait, what="wait")
         try:
             wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
                        done="✓ the object is ready" if len(plans) == 1 else f"✓ all {len(plans)} objects are ready")

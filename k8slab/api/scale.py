@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.duration import parse_duration
 from k8slab.api.dry_run import DryRun, parse as parse_dry_run, suffix as dry_run_suffix
 from k8slab.api.targets import Lines, parse, session
 from k8slab.errors import ConflictError, K8sLabError, UsageError
@@ -45,7 +46,7 @@ def _scale_one(sess, t, replicas: int, current_replicas: int | None, dry: bool =
 
 
 def scale(*targets: str, replicas: int, current_replicas: int | None = None,
-          namespace: str | None = None, wait: bool | float = False, dry_run: DryRun = None) -> Lines:
+          namespace: str | None = None, wait: bool | float | str = False, dry_run: DryRun = None) -> Lines:
     """Set ``spec.replicas`` through the ``scale`` subresource, as ``kubectl scale`` does.
 
     Args:
@@ -71,6 +72,7 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
         raise UsageError(f"--replicas must be a whole number >= 0, not {replicas!r}.")
     mode = parse_dry_run(dry_run, "scale")
+    seconds = 120.0 if wait is True else parse_duration(wait, what="wait") if wait else 0.0
     sess = session()
     found = parse(targets, namespace, verb="scale")
     for t in found:
@@ -85,5 +87,5 @@ def scale(*targets: str, replicas: int, current_replicas: int | None = None,
     if wait and not mode:
         from k8slab.api.watching import wait_ready
 
-        wait_ready([(t.info, t.namespace, t.name) for t in found], timeout=120.0 if wait is True else float(wait))
+        wait_ready([(t.info, t.namespace, t.name) for t in found], timeout=seconds)
     return Lines(lines, objs)

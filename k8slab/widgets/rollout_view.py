@@ -6,6 +6,8 @@ import html
 
 import ipywidgets as W
 
+from k8slab.api.duration import parse_duration
+
 from .display import label, show_and_wait
 from .rollout_model import RolloutModel
 
@@ -47,7 +49,7 @@ class RolloutWatcher(W.VBox):
     def __init__(self, target: str, namespace: str | None = None, timeout: float | None = None, *,
                  model: RolloutModel | None = None, **model_kwargs):
         self.model = model or RolloutModel(target, namespace, **model_kwargs)
-        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else parse_duration(timeout, what="timeout")
         self.title = W.HTML()
         self.state = W.HTML()
         self.bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="old → new",

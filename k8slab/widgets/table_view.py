@@ -7,6 +7,7 @@ import threading
 
 import ipywidgets as W
 
+from k8slab.api.duration import parse_duration
 from k8slab.api.table import render_html
 
 from .display import label, show_and_wait
@@ -29,7 +30,7 @@ class WatchTable(W.VBox):
     def __init__(self, type: str, *names: str, timeout: float | None = None, model: TableModel | None = None,
                  **kwargs):
         self.model = model or TableModel(type, *names, **kwargs)
-        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else parse_duration(timeout, what="timeout")
         self.header = W.HTML()
         self.table = W.HTML()
         self.table.add_class("k8slab-watch-table")

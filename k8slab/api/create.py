@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
+
 from ..client import session as _session
 from ..errors import UsageError
 from . import generators as gen
@@ -83,7 +86,9 @@ def _job_from(name, source, namespace, images, command) -> dict:
     return gen.job_from_cronjob(name, cronjob)
 
 
-def create(kind: str | None = None, name: str | None = None, *, files=None, manifest=None,
+def create(kind: str | None = None, name: str | None = None, *,
+           files: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+           manifest: str | Mapping | Iterable[Mapping] | None = None,
            namespace: str | None = None, dry_run: DryRun = None, output: str | None = None,
            show_secrets: bool = False, **flags) -> TextResult:
     """Create one object from flags, like ``kubectl create TYPE NAME``; or the objects of YAML

@@ -9,8 +9,7 @@ from IPython.core.error import UsageError
 VERBS: dict[str, str] = {
     "apply": "create or update objects from the cell's YAML, or from files (server-side apply)",
     "diff": "what applying the cell's YAML (or -f files) would change; the same as apply --diff",
-    "create": "create one object from flags (deployment, job, cronjob, configmap, secret, service, ingress,"
-              " namespace), or YAML objects with -f or the cell (generateName works)",
+    "create": "create one object from flags: deployment, job, cronjob, configmap, secret, service, ingress, namespace",
     "run": "start one pod: %k8s run web --image nginx:1.27 [-- ARGS]",
     "expose": "create a Service for a Deployment, Pod, ReplicaSet or Service",
     "get": "list objects as a table (a DataFrame), or print them (-o yaml|json|name|jsonpath|custom-columns)",

@@ -39,5 +39,5 @@ def api_resources(*, namespaced: bool | None = None, api_group: str | None = Non
     if output == "wide":
         cols += ["VERBS", "CATEGORIES"]
         for row, r in zip(rows, res):
-            row += [",".join(sorted(r.verbs)), ",".join(r.categories)]
+            row += [",".join(r.verbs), ",".join(r.categories)]
     return make_table(cols, rows, empty_message="No resources found", objects=res)

@@ -240,7 +240,7 @@ def _declared_crds(manifests: list[Manifest]) -> dict[tuple[str, str], Manifest]
 
 
 def _plan(sess, m: Manifest, namespace: str | None, crds: dict) -> _Plan:
-    p = _Plan(m, body=json.loads(json.dumps(m.obj, default=str)))  # a deep copy that is plain JSON
+    p = _Plan(m, body=json.loads(json.dumps(m.obj)))  # a deep copy; the loader checked it is plain JSON
     meta = p.body.get("metadata") or {}
     meta.pop("managedFields", None)  # server bookkeeping: apply refuses it
     if m.source == "object":  # an object read from the cluster, applied again
@@ -300,7 +300,9 @@ def _query(dry: bool, force: bool) -> dict:
 
 def _send(sess, p: _Plan, *, dry: bool, force: bool) -> dict:
     path = sess.path(p.info, p.namespace, p.m.name)
-    return sess.request("PATCH", path, query=_query(dry, force), body=json.dumps(p.body),
+    # UTF-8 as is, not \ud83d\ude00 escapes: the server reads an apply patch with a YAML parser,
+    # which refuses surrogate-pair escapes ("found invalid Unicode character escape code")
+    return sess.request("PATCH", path, query=_query(dry, force), body=json.dumps(p.body, ensure_ascii=False),
                         content_type=APPLY_PATCH)
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 from k8slab.errors import ManifestError
-from k8slab.manifest import template
+from k8slab.manifest import guard, template
+from k8slab.manifest.loaders import FastLoader, SlowLoader
 from k8slab.manifest.location import Location, snippet
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -131,16 +132,30 @@ def load_text(text: str, *, source: str = "cell", variables: Mapping | None = No
         >>> [m.name for m in load_text("kind: Pod\\napiVersion: v1\\nmetadata: {name: a}")]
         ['a']
     """
+    text = guard.check_text(text, source)
     if _FAST_LOADER is not None:
         try:
             return _load(text, source, variables, _FAST_LOADER)
-        except yaml.YAMLError:
-            pass  # read it again with PyYAML's own parser, whose messages the errors below are made of
-    return _load(text, source, variables, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            if "maximum nesting depth" in str(exc):  # libyaml's own limit (1,000 levels)
+                raise guard.deep_error(source, _doc_at(text, exc)) from None
+            # read it again with PyYAML's own parser, whose messages the errors below are made of
+    try:
+        return _load(text, source, variables, SlowLoader)
+    except RecursionError:  # PyYAML's composer recurses: a few hundred levels are its limit
+        raise guard.deep_error(source, 1) from None
 
 
 # libyaml's parser, when PyYAML was built with it: 50 objects parse in ~5 ms instead of ~80 ms
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_FAST_LOADER = FastLoader
+
+
+def _doc_at(text: str, exc: yaml.YAMLError) -> int:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return 1
+    head = "\n".join(text.splitlines()[:mark.line])
+    return max(1, len(re.findall(r"^---", head, re.M)) + (0 if text.startswith("---") else 1))
 
 
 def _load(text: str, source: str, variables: Mapping | None, loader_class) -> list[Manifest]:
@@ -163,8 +178,10 @@ def _load(text: str, source: str, variables: Mapping | None, loader_class) -> li
                 raise _syntax_error(exc, text, source, doc) from None
             if node is None:
                 continue
+            guard.check_node(node, text, source, doc)
             if renderer:
                 node = renderer.render(node, doc)
+                guard.check_node(node, text, source, doc)  # values put in may be deep or circular
             try:
                 data = loader.construct_document(node)
             except yaml.MarkedYAMLError as exc:
@@ -257,10 +274,18 @@ def _check(m: Manifest, text: str) -> None:
             + snippet(text, m.line)).rstrip())
     for key in ("apiVersion", "kind"):
         if not isinstance(m.obj[key], str):
-            raise ManifestError(f"{m.where}: {key} must be a string, found {m.obj[key]!r}.")
+            raise ManifestError(f"{m.where}: {key} must be a string, found {m.obj[key]!r:.60}.")
     meta = m.obj.get("metadata")
     if meta is not None and not isinstance(meta, dict):
         raise ManifestError(f"{m.where}: metadata must be a mapping, found {type(meta).__name__}.")
+    for key in ("name", "namespace", "generateName"):
+        value = (meta or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            line = m.field_line(f"metadata.{key}")
+            at = f" (line {line})" if line and m.source != "object" else ""
+            raise ManifestError(f"{m.where}: metadata.{key}{at} must be a string, found a"
+                                f" {type(value).__name__} ({value!r:.60}); quote it if it is a number.")
+    guard.check_data(m.obj, m.where, m.field_line if m.lines else None)
     if not m.name and not (meta or {}).get("generateName"):
         raise ManifestError(f"{m.where}: the {m.kind} has no metadata.name: give it one"
                             " (or metadata.generateName, which only create takes).")
@@ -305,6 +330,10 @@ def _field_lines(node: yaml.Node) -> dict[str, int]:
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str, doc: int) -> ManifestError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit("tag ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        problem = (f"the tag {tag} has no meaning in a Kubernetes manifest (k8slab reads plain YAML:"
+                   " no Python objects); remove the tag")
     if mark is None:
         return ManifestError(f"YAML syntax error in document {doc} ({source}): {problem}")
     lines = text.splitlines()

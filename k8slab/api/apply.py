@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from k8slab.api.arguments import checked
 from k8slab.api import apply_live as _live
 from k8slab.api import diff as _diff
 from k8slab.api.dry_run import DryRun, parse as parse_dry_run
@@ -111,6 +112,7 @@ class _Plan:
         return (group, self.m.kind, self.namespace, self.m.name)
 
 
+@checked
 def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, files=None,
           namespace: str | None = None, dry_run: DryRun = None, diff: bool = False,
           wait: bool | float = False, force_conflicts: bool = False, prune: bool = False,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import time
 
+from k8slab.api.arguments import checked
 from k8slab.api import readiness
 from k8slab.api.targets import Target, parse, resolve_namespace, session
 from k8slab.api.watching import parse_duration, pods_why, watch_many_until, watch_until
@@ -194,6 +195,7 @@ class CheckResult(str):
         p.text(str(self))
 
 
+@checked
 def check(target: str, *conditions: str, namespace: str | None = None,
           timeout: float | str = DEFAULT_TIMEOUT, selector: str | None = None) -> CheckResult:
     """Check conditions on one object, waiting up to ``timeout`` for them to hold.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from .table import K8sTable, age, make_table, parse_time
@@ -52,6 +53,7 @@ def fetch_events(namespace: str | None, kind: str | None = None, name: str | Non
     return items
 
 
+@checked
 def events(target: str | None = None, *, namespace: str | None = None, all_namespaces: bool = False,
            types: str | None = None) -> K8sTable:
     """Events sorted by time (newest last), like ``kubectl events``.

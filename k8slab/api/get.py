@@ -6,6 +6,7 @@ columns are kubectl's own for every kind (CRDs included).
 
 from __future__ import annotations
 
+from k8slab.api.arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from . import output as out
@@ -125,6 +126,7 @@ def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message, 
     return make_table(columns, rows, empty_message=empty_message, objects=objects if any(objects) else None)
 
 
+@checked
 def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bool = False,
         selector: str | None = None, field_selector: str | None = None, output: str | None = None,
         show_labels: bool = False, sort_by: str | None = None, show_secrets: bool = False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.arguments import checked
 from ..client import session as _session
 from ..errors import ApiError, BadRequestError, NotFoundError, UsageError
 from .output import TextResult
@@ -30,6 +31,7 @@ def _pod_for(s, target: str, namespace: str) -> str:
     return names[0]
 
 
+@checked
 def logs(pod: str, *, container: str | None = None, namespace: str | None = None, tail: int | None = None,
          previous: bool = False, timestamps: bool = False, since_seconds: int | None = None) -> TextResult:
     """A container's logs, like ``kubectl logs``.

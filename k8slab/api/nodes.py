@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, session
@@ -61,6 +62,7 @@ def _set_unschedulable(names: list[str], value: bool, dry_run: str | None, word:
     return Lines(lines, objs)
 
 
+@checked
 def cordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
     """Mark nodes unschedulable: new pods go elsewhere, running pods stay (``kubectl cordon``).
 
@@ -72,6 +74,7 @@ def cordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> 
     return _set_unschedulable(_node_names(nodes, selector), True, dry_run, "cordoned")
 
 
+@checked
 def uncordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
     """Mark nodes schedulable again (``kubectl uncordon``)."""
     dry_run = edits.check_flags("uncordon", dry_run, None)
@@ -131,6 +134,7 @@ def _sort_pods(pods: list[dict], ignore_daemonsets: bool, force: bool, delete_em
     return out
 
 
+@checked
 def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, delete_emptydir_data: bool = False,
           grace_period: int | None = None, timeout: str | float = "120s", disable_eviction: bool = False,
           dry_run: DryRun = None) -> Lines:
@@ -250,6 +254,7 @@ def parse_taints(specs: list[str]) -> tuple[list[dict], list[tuple[str, str | No
     return add, remove
 
 
+@checked
 def taint(*args: str, overwrite: bool = False, selector: str | None = None, all: bool = False,  # noqa: A002
           dry_run: DryRun = None) -> Lines:
     """Add (``KEY=VALUE:EFFECT``) or remove (``KEY:EFFECT-``, ``KEY-``) node taints, like ``kubectl taint``.

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
@@ -18,6 +19,7 @@ CONTENT_TYPES = {
 }
 
 
+@checked
 def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: str | None = None,
           type: str = "strategic", namespace: str | None = None, selector: str | None = None,  # noqa: A002
           all: bool = False, subresource: str | None = None, dry_run: DryRun = None,  # noqa: A002

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+from k8slab.api.arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from .output import TextResult
 
 
+@checked
 def get_raw(path: str) -> TextResult:
     """GET an API path as is (kubectl's ``get --raw``); JSON answers are pretty-printed.
 

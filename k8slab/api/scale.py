@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.arguments import checked
 from k8slab.api.targets import Lines, parse, session
 from k8slab.errors import ConflictError, K8sLabError, UsageError
 
@@ -42,6 +43,7 @@ def _scale_one(sess, t, replicas: int, current_replicas: int | None) -> dict:
     raise K8sLabError(f"{t.label} kept changing while it was being scaled; run the scale again.")
 
 
+@checked
 def scale(*targets: str, replicas: int, current_replicas: int | None = None,
           namespace: str | None = None, wait: bool | float = False) -> Lines:
     """Set ``spec.replicas`` through the ``scale`` subresource, as ``kubectl scale`` does.

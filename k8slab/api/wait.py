@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Sequence
 
+from k8slab.api.arguments import checked
 from k8slab.api.targets import Lines, Target, parse, session
 from k8slab.api.watching import _fmt, parse_duration, watch_until
 from k8slab.errors import NotFoundError, UsageError, WaitTimeoutError
@@ -79,6 +80,7 @@ class Condition:
         return None
 
 
+@checked
 def wait(*targets: str, for_: str, namespace: str | None = None, selector: str | None = None,
          all: bool = False, timeout: float | str = 30.0) -> Lines:  # noqa: A002 - kubectl's --all
     """Wait for objects to reach a condition, as ``kubectl wait`` does.

@@ -4,8 +4,9 @@ Every object is first sent as a server dry run (``dryRun=All``); if any fails,
 nothing is applied and every failure is reported together. Only objects the dry
 run would change are then applied (see :mod:`k8slab.api.apply_live`). Namespaces and
 CustomResourceDefinitions declared in the same apply go first, and objects that
-need them are checked once they exist (if that check fails, the Namespaces and
-CRDs this apply created are deleted again).
+need them are checked once they exist. If anything fails after the first dry run
+(that check, or the real apply of an object), what this apply did is undone
+(:mod:`k8slab.api.apply_undo`) and the error says so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from k8slab.api.arguments import checked
 from k8slab.api import apply_live as _live
+from k8slab.api import apply_undo as _undo
 from k8slab.api import diff as _diff
 from k8slab.api.dry_run import DryRun, parse as parse_dry_run
 from k8slab.api.targets import Lines, label, session
@@ -337,11 +339,8 @@ def _preview(p: _Plan, with_diff: bool) -> AppliedObject:
 def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
     first = [p for p in plans if p.m.kind in _FIRST and p.info is not None]
     done: dict[int, AppliedObject] = {}
-    created_first: list[_Plan] = []
     for p in first:
         done[id(p)] = _apply_one(sess, p, force, plans, done)
-        if done[id(p)].action == "created":
-            created_first.append(p)
     if any(p.m.kind == "CustomResourceDefinition" for p in first):
         _wait_established(sess, [p for p in first if p.m.kind == "CustomResourceDefinition"])
     deferred = [p for p in plans if p.deferred]
@@ -355,9 +354,9 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
         _read_live(sess, [p for p in deferred if not p.error])
         failed = [p for p in deferred if p.error]
         if failed:
-            _rollback(sess, created_first)
-            raise_failures(failed, len(plans), applied=[],
-                            note="The Namespaces/CRDs this apply created were deleted again.")
+            _undo_and_raise(sess, plans, failed, done,
+                            f"Nothing stayed applied: {len(failed)} of {len(plans)} objects failed the server"
+                            " dry run once the Namespaces/CRDs they need existed.")
     def attempt(p: _Plan):
         if _live.is_noop(p.live, p.answer):  # the server would not write it either
             return p.live, None
@@ -380,8 +379,22 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
     if failed:
         order = {id(q): i for i, q in enumerate(plans)}
         failed.sort(key=lambda q: order[id(q)])
-        raise_failures(failed, len(plans), applied=[str(done[id(q)]) for q in plans if id(q) in done])
+        _undo_and_raise(sess, plans, failed, done, _STOPPED.format(where=failed[0].m.where))
     return [done[id(p)] for p in plans]
+
+
+_STOPPED = ("Applying stopped at {where}: it passed the server dry run, but the server refused it when"
+            " applying (objects of this apply that clash with each other, or a change meanwhile).")
+
+
+def _undo_and_raise(sess, plans: list[_Plan], failed: list[_Plan], done: dict, head: str) -> None:
+    """Take back what this apply did (see :mod:`apply_undo`), then raise the failures with the report."""
+    lines = _undo.undo(sess, plans, done)
+    if lines:
+        head += " What this apply had done is undone:\n  " + "\n  ".join(lines)
+    else:
+        head += " Nothing had been changed yet."
+    raise_failures(failed, len(plans), applied=[], head=head)
 
 
 def _applied(p: _Plan, answer: dict) -> AppliedObject:
@@ -402,8 +415,7 @@ def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> A
         answer = _send(sess, p, dry=False, force=force)
     except ApiError as exc:  # the dry run passed, so something changed meanwhile
         p.error = explain(exc, p.m, p.info, p.namespace)
-        applied = [str(done[id(q)]) for q in plans if id(q) in done]
-        raise_failures([p], len(plans), applied=applied)
+        _undo_and_raise(sess, plans, [p], done, _STOPPED.format(where=p.m.where))
     return _applied(p, answer)
 
 
@@ -423,15 +435,6 @@ def _wait_established(sess, crds: list[_Plan], timeout: float = 30.0) -> None:
 
     wait_ready([(p.info, None, p.m.name) for p in crds], timeout=timeout, progress=lambda text: None)
     sess.index(refresh=True)
-
-
-def _rollback(sess, created: list[_Plan]) -> None:
-    for p in reversed(created):
-        try:
-            sess.request("DELETE", sess.path(p.info, p.namespace, p.m.name),
-                         query={"propagationPolicy": "Background"})
-        except ApiError:
-            pass
 
 
 def _prune(sess, plans: list[_Plan], selector: str, *, dry_run: bool) -> list[AppliedObject]:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from . import generators as gen

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from .events import fetch_events, last_seen
 from .get import split_type_names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from .table import K8sTable, age, make_table, parse_time

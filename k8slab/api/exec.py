@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from ..client.channels import run_channels
 from ..errors import ApiError, ClusterError, UsageError

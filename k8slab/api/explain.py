@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from ..errors import NotFoundError, UsageError
 from .output import TextResult

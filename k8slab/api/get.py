@@ -6,7 +6,7 @@ columns are kubectl's own for every kind (CRDs included).
 
 from __future__ import annotations
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from . import output as out

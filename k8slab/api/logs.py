@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8slab.api.arguments import checked
+from .arguments import checked
 from ..client import session as _session
 from ..errors import ApiError, BadRequestError, NotFoundError, UsageError
 from .output import TextResult

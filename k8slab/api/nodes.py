@@ -260,7 +260,8 @@ def taint(*args: str, overwrite: bool = False, selector: str | None = None, all:
     """Add (``KEY=VALUE:EFFECT``) or remove (``KEY:EFFECT-``, ``KEY-``) node taints, like ``kubectl taint``.
 
     Args:
-        *args: ``nodes NAME…`` (or ``NAME``, ``node/NAME``) followed by the taint specs.
+        *args: ``nodes NAME…`` (or ``node/NAME``) followed by the taint specs; a bare
+            ``NAME`` is refused, as kubectl refuses it.
         overwrite: Replace a taint with the same key and effect.
         selector: Every node with these labels (``-l``); ``all``: every node.
         dry_run: ``"server"`` or ``"client"``.
@@ -274,6 +275,11 @@ def taint(*args: str, overwrite: bool = False, selector: str | None = None, all:
     if not specs:
         raise UsageError("at least one taint update is required (KEY=VALUE:EFFECT, or KEY:EFFECT- / KEY- to remove),"
                          " e.g. %k8s taint nodes k8slab-worker dedicated=lab:NoSchedule")
+    if words and words[0] not in ("node", "nodes", "no") and "/" not in words[0]:
+        # kubectl taint NAME … fails too: the first word is the resource type
+        raise UsageError(f'taint: the first word is the resource type (nodes), not "{words[0]}": write'
+                         f' %k8s taint nodes {words[0]} {specs[0]} (kubectl says: the server doesn\'t have a'
+                         f' resource type "{words[0]}"). Nothing was changed.')
     add, remove = parse_taints(specs)
     sess = session()
     if all:

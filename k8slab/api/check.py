@@ -21,7 +21,7 @@ from k8slab.api import readiness
 from k8slab.api.arguments import checked
 from k8slab.api.targets import Target, parse, resolve_namespace, session
 from k8slab.api.watching import parse_duration, pods_why, watch_many_until, watch_until
-from k8slab.errors import CheckFailedError, MissingObjectError, NotFoundError, UsageError
+from k8slab.errors import CheckFailedError, NotFoundError, UsageError
 
 DEFAULT_TIMEOUT = 10.0
 _COND = re.compile(r"^(?P<key>[^=!<>]+?)\s*(?P<op>==|!=|>=|<=|=|>|<)\s*(?P<value>.*)$")
@@ -243,7 +243,7 @@ def check(target: str, *conditions: str, namespace: str | None = None,
         try:  # only a user makes it: if it is not there now, waiting will not bring it
             t.get()
         except NotFoundError:
-            raise MissingObjectError(_failure(t, conds, None, 0)) from None
+            raise CheckFailedError(_failure(t, conds, None, 0)) from None
     ok, obj = watch_until(t.info, t.namespace, t.name, lambda o: all(c.holds(o) for c in conds),
                           time.monotonic() + seconds)
     if ok:

@@ -164,6 +164,13 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     """
     type_, obj_names = split_type_names(type, names)
     fmt, arg = parse_output(output)
+    # a mistake in a template or a sort key is said before any request
+    if fmt == "jsonpath":
+        JSONPath(arg)
+    elif fmt == "custom-columns":
+        out.parse_custom_columns(arg)
+    if sort_by:
+        JSONPath(relaxed(sort_by))
     if isinstance(label_columns, str):
         label_columns = [k for k in label_columns.split(",") if k]
     label_columns = tuple(label_columns or ())

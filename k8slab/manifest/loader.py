@@ -222,6 +222,9 @@ def from_objects(objs: Mapping | Iterable[Mapping]) -> list[Manifest]:
     """Wrap dicts passed from Python (one, or a list) as manifests, checking each is an object."""
     if isinstance(objs, Mapping):
         objs = [objs]
+    if isinstance(objs, (str, bytes)) or not isinstance(objs, Iterable):
+        raise ManifestError(f"expected YAML text, an object dict or a list of them, got a {type(objs).__name__}"
+                            f" ({objs!r:.40}).")
     out = []
     for i, obj in enumerate(objs, 1):
         if not isinstance(obj, Mapping):

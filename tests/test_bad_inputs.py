@@ -413,3 +413,12 @@ def test_mistakes_known_at_once_are_said_at_once(ip, ns):
     with pytest.raises(ExpectationError):
         k8slab.check("pod/not-yet", namespace=ns, timeout="1s")
     assert time.monotonic() - start >= 1.0
+
+
+def test_a_missing_file_names_the_flag_it_was_given_to(no_requests):
+    from k8slab.api.generators import configmap, secret_tls
+
+    with pytest.raises(UsageError, match=r"^--cert /no/tls.crt: cannot read /no/tls.crt: No such file"):
+        secret_tls("web-tls", "/no/tls.crt", "/no/tls.key")
+    with pytest.raises(UsageError, match=r"^--from-file=k=/no/f: cannot read /no/f"):
+        configmap("c", files=["k=/no/f"])

@@ -93,6 +93,7 @@ def test_yaml_at_the_boundary(text, error, words):
         assert word in message, message
     assert took < 1.0, f"took {took:.2f}s"
     assert len(message.splitlines()) <= 4
+    assert all(len(line) <= 400 for line in message.splitlines())  # a long line is shown around the column
 
 
 def test_yaml_read_as_kubectl_reads_it():
@@ -183,6 +184,8 @@ API_CASES = [
     ("run-port-str", lambda: k8slab.run("web", image="nginx", port="80"), ["port", "str"]),
     ("run-env-dict", lambda: k8slab.run("web", image="nginx", env={"A": "1"}), ["env", "dict"]),
     ("explain-none", lambda: k8slab.explain(None), ["target", "NoneType"]),
+    ("use-namespace-int", lambda: k8slab.use(namespace=123), ["k8slab.use", "namespace", "int"]),
+    ("use-context-list", lambda: k8slab.use(context=["kwok-k8slab"]), ["context", "list"]),
     ("events-types-list", lambda: k8slab.events(types=["Warning"]), ["types", "list"]),
     ("jsonpath-slice-letters", lambda: k8slab.get("pods", output="jsonpath={.items[a:b]}"), ["[a:b]", "slice"]),
     ("jsonpath-slice-step-0", lambda: k8slab.get("pods", output="jsonpath={.items[0:2:0]}"), ["STEP not 0"]),

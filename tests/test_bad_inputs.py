@@ -425,3 +425,33 @@ def test_a_missing_file_names_the_flag_it_was_given_to(no_requests):
         secret_tls("web-tls", "/no/tls.crt", "/no/tls.key")
     with pytest.raises(UsageError, match=r"^--from-file=k=/no/f: cannot read /no/f"):
         configmap("c", files=["k=/no/f"])
+
+
+def test_kubectl_values_that_look_wrong_stay_accepted(no_requests):
+    with pytest.raises(AssertionError, match="a request was about to be made"):
+        k8slab.logs("web", tail=-1)  # kubectl's --tail=-1: every line
+    with pytest.raises(AssertionError, match="a request was about to be made"):
+        k8slab.get("pods", output="jsonpath={.items[-1:]}")
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("line,message", [
+    ("get pod ..", "invalid resource name \"..\": [may not be '..']"),
+    ("get pod .", "invalid resource name \".\": [may not be '.']"),
+    ("get pod a%2Fb", "invalid resource name \"a%2Fb\": [may not contain '%']"),
+    ("get pods -n a/b", "invalid namespace \"a/b\": [may not contain '/']"),
+    ("get pods -n ../kube-system", "invalid namespace \"../kube-system\""),
+    ("describe pod ..", "may not be '..'"),
+    ("delete pod .. --dry-run=server", "may not be '..'"),
+    ("label pod/.. a=b", "may not be '..'"),
+    ("logs ..", "may not be '..'"),
+    ("exec .. -- ls", "may not be '..'"),
+    ("cordon ..", "invalid node name"),
+    ("taint nodes .. a=b:NoSchedule", "invalid node name"),
+    ("events --types Bogus", "valid --types are Normal or Warning"),
+])
+def test_names_that_would_change_the_path_are_refused_as_kubectl_refuses_them(ip, ns, line, message):
+    # "get pod .." used to read /api/v1/namespaces/NS itself
+    with pytest.raises(IPythonUsageError) as info:
+        ip.run_line_magic("k8s", line if line.startswith(("cordon", "taint")) or " -n " in line else f"{line} -n {ns}")
+    assert message in str(info.value)

@@ -31,9 +31,9 @@ _TYPES = {
     "dict": ((dict,), "a dict"),
     "PathLike": ((os.PathLike,), "a path"),
 }
-_NON_NEGATIVE = {"replicas", "current_replicas", "timeout", "tail", "since_seconds", "grace_period", "port",
+_NON_NEGATIVE = {"replicas", "current_replicas", "timeout", "since_seconds", "grace_period", "port",
                  "to_revision", "revision", "wait", "give_up_after"}
-_DURATIONS = {"timeout"}  # a str here is a kubectl duration: read it now, not after the cluster changed
+_DURATIONS = {"timeout"}  # (tail=-1 is kubectl's "all lines": not here)  # a str here is a kubectl duration: read it now, not after the cluster changed
 
 
 def _spec(annotation: object) -> tuple[tuple[type, ...], list[str], bool] | None:

@@ -67,6 +67,9 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
     Returns:
         A :class:`K8sTable` with ``LAST SEEN, TYPE, REASON, OBJECT, MESSAGE``.
     """
+    keep = {x.strip().lower() for x in types.split(",") if x.strip()} if types else None
+    if keep and not keep <= {"normal", "warning"}:
+        raise UsageError("valid --types are Normal or Warning")  # kubectl's words
     s = _session.current()
     kind = name = None
     if target:
@@ -76,7 +79,6 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
         kind = s.resolve(t).kind
     ns = None if all_namespaces else (namespace or s.namespace)
     items = fetch_events(ns, kind, name)
-    keep = {x.strip().lower() for x in types.split(",")} if types else None
     rows, kept = [], []
     for ev in items:
         if keep and (ev.get("type") or "").lower() not in keep:

@@ -89,6 +89,10 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
     s = _session.current()
     ns = namespace or s.namespace
     name = _pod_for(s, pod, ns)
+    from k8slab.client.discovery import check_segment
+
+    check_segment("namespace", ns)
+    check_segment("resource name", name)
     obj = s.request("GET", f"/api/v1/namespaces/{ns}/pods/{name}")  # a clear 404 before the upgrade
     phase = (obj.get("status") or {}).get("phase")
     if phase in ("Succeeded", "Failed"):

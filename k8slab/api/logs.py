@@ -53,6 +53,10 @@ def logs(pod: str, *, container: str | None = None, namespace: str | None = None
     s = _session.current()
     ns = namespace or s.namespace
     name = _pod_for(s, pod, ns)
+    from k8slab.client.discovery import check_segment
+
+    check_segment("namespace", ns)
+    check_segment("resource name", name)
     q = {"container": container, "tailLines": tail, "previous": previous or None,
          "timestamps": timestamps or None, "sinceSeconds": since_seconds}
     try:

@@ -39,6 +39,10 @@ def _node_names(args, selector: str | None) -> list[str]:
         return [n["metadata"]["name"] for n in listing.get("items") or []]
     if not names:
         raise UsageError("name a node (e.g. k8slab-worker), or select nodes with -l.")
+    from k8slab.client.discovery import check_segment
+
+    for name in names:
+        check_segment("node name", name)
     return names
 
 

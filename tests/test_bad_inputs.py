@@ -61,6 +61,9 @@ YAML_CASES = [
     ("set", HEAD + "  a: !!set {x, y}\n", ManifestError, ["data.a", "line 5", "!!set"]),
     ("nan", HEAD + "  a: .nan\n", ManifestError, ["data.a", "NaN"]),
     ("infinity", HEAD + "  a: -.inf\n", ManifestError, ["data.a", "infinity"]),
+    ("float-overflow", HEAD + "  a: 1.0e+400\n", ManifestError, ["data.a", "inf"]),
+    ("nan-in-a-list-item", "apiVersion: v1\nkind: List\nitems:\n- " + HEAD.replace("\n", "\n  ") + "  a: .NaN\n",
+     ManifestError, ["item 1", "data.a", "NaN"]),
     ("python-object", HEAD + "  a: !!python/object:os.system x\n", ManifestError,
      ["line 5", "!!python/object:os.system", "remove the tag"]),
     ("python-name", HEAD + "  a: !!python/name:os.system ''\n", ManifestError, ["!!python/name:os.system"]),
@@ -99,13 +102,14 @@ def test_yaml_at_the_boundary(text, error, words):
 def test_yaml_read_as_kubectl_reads_it():
     objs = load_text(HEAD + "  emoji: 😀 party 🎉\n  bin: !!binary aGVsbG8=\n"
                             "  when: 2001-12-14t21:59:43.10-05:00\n  day: 2024-01-31\n"
-                            "  pairs: !!omap [x: 1, y: 2]\n")
+                            "  pairs: !!omap [x: 1, y: 2]\n  eq: =\n")
     data = objs[0].obj["data"]
     assert data["emoji"] == "😀 party 🎉"
     assert data["bin"] == "hello"  # kubectl stores the decoded text
     assert data["when"] == "2001-12-14t21:59:43.10-05:00"  # the text written, not a Python datetime
     assert data["day"] == "2024-01-31"
     assert data["pairs"] == [{"x": 1}, {"y": 2}]
+    assert data["eq"] == "="
 
 
 def test_bytes_and_other_things_that_are_not_text():

@@ -70,12 +70,24 @@ def check_text(text: object, source: str) -> str:
     return text
 
 
-def check_node(node: yaml.Node, text: str, source: str, doc: int) -> None:
+def check_node(node: yaml.Node, text: str, source: str, doc: int, *, shared: bool = True) -> None:
     """Refuse a composed document nested deeper than ``MAX_DEPTH`` or inflated by aliases.
 
     Aliases make the node graph share subtrees; each node's depth and expanded size are
     computed once (memoized), so a billion-laughs document is measured in milliseconds.
+    ``shared=False`` (the text has no anchor, so no node is shared) checks the depth only.
     """
+    if not shared:
+        stack = [(node, 1)]
+        while stack:
+            n, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise _too_deep(n, text, source, doc)
+            if isinstance(n, yaml.MappingNode):
+                stack.extend((v, depth + 1) for _, v in n.value)
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend((v, depth + 1) for v in n.value)
+        return
     memo: dict[int, tuple[int, int]] = {}  # id -> (depth, expanded nodes)
     open_: set[int] = set()  # nodes whose children are being measured: meeting one again is a cycle
     distinct = 0
@@ -105,15 +117,19 @@ def check_node(node: yaml.Node, text: str, source: str, doc: int) -> None:
         memo[id(n)] = (depth, size)
         distinct += 1
         if depth > MAX_DEPTH:
-            line = n.start_mark.line + 1
-            raise ManifestError(f"{Location(source, doc, line)}: the document nests more than {MAX_DEPTH} levels"
-                                " deep; Kubernetes objects never need that many. Is a bracket or an"
-                                f" indentation wrong?\n{snippet(text, line)}".rstrip())
+            raise _too_deep(n, text, source, doc)
     size = memo[id(node)][1]
     if size > MAX_EXPANDED and size > distinct:
         raise ManifestError(f"{Location(source, doc, node.start_mark.line + 1)}: its YAML aliases (*name) expand"
                             f" to more than {MAX_EXPANDED:,} values ({distinct:,} written): a 'billion laughs'"
                             " document? Nothing was read. Write the values out, or use fewer aliases.")
+
+
+def _too_deep(n: yaml.Node, text: str, source: str, doc: int) -> ManifestError:
+    line = n.start_mark.line + 1
+    return ManifestError(f"{Location(source, doc, line)}: the document nests more than {MAX_DEPTH} levels"
+                         " deep; Kubernetes objects never need that many. Is a bracket or an"
+                         f" indentation wrong?\n{snippet(text, line)}".rstrip())
 
 
 def _children(n: yaml.Node) -> list[yaml.Node]:

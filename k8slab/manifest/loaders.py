@@ -1,6 +1,6 @@
 """PyYAML's safe loaders, reading values as kubectl's YAML-to-JSON conversion does.
 
-kubectl (sigs.k8s.io/yaml) keeps an unquoted timestamp as the text written and turns
+kubectl (sigs.k8s.io/yaml) keeps an unquoted timestamp (and a bare ``=``) as the text written and turns
 ``!!binary`` into the decoded text, and ``!!omap``/``!!pairs`` into a list of one-key
 mappings. PyYAML would make ``datetime``, ``bytes`` and tuples, which JSON cannot hold
 (they used to reach the cluster as Python reprs such as ``"b'hello'"``).
@@ -51,6 +51,7 @@ def _pair_list(loader, node):
 
 def _fix(cls):
     cls.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    cls.add_constructor("tag:yaml.org,2002:value", _timestamp)  # a plain "=" is the text "=", as in kubectl
     cls.add_constructor("tag:yaml.org,2002:binary", _binary)
     cls.add_constructor("tag:yaml.org,2002:omap", _pairs)
     cls.add_constructor("tag:yaml.org,2002:pairs", _pairs)

@@ -160,6 +160,8 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
                          " only the server can compute an apply's result. Use --dry-run=server (dry_run=\"server\")"
                          " to check without storing, or --diff to see what would change.")
     dry_run = mode == "server"
+    if progress is not None and not callable(progress):
+        raise UsageError(f"k8slab.apply: progress must be a function taking a str, not {progress!r:.40}.")
     if prune and not selector:
         raise UsageError("--prune needs a label selector (-l app=web): only objects with it are pruned.")
     manifests = _load(text_or_objs, files, context_vars)

@@ -104,8 +104,9 @@ def _collect(targets, namespace, selector, all_, text, files, context_vars) -> l
         from k8slab.api.apply import _load
 
         out = []
+        manifests = _load(text, files, context_vars)  # read (and refused) before the cluster is asked
         sess = session()
-        for m in reversed(_load(text, files, context_vars)):  # dependents first, like kubectl -f in reverse
+        for m in reversed(manifests):  # dependents first, like kubectl -f in reverse
             info = sess.resolve_kind(m.api_version, m.kind)
             out.append(Target(info, m.name, resolve_namespace(info, m.namespace or namespace)))
         return out

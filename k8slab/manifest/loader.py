@@ -206,6 +206,15 @@ def _load(text: str, source: str, variables: Mapping | None, loader_class) -> li
 
 def load_paths(paths: Iterable[str | os.PathLike], *, variables: Mapping | None = None) -> list[Manifest]:
     """Load files and directories (their ``*.yaml``/``*.yml``/``*.json`` files, sorted, not recursive)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not isinstance(paths, Iterable) or isinstance(paths, (bytes, Mapping)):
+        raise ManifestError(f"files: expected a path or a list of paths, got a {type(paths).__name__}"
+                            f" ({paths!r:.40}).")
+    paths = list(paths)
+    for path in paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ManifestError(f"files: {path!r:.40} is a {type(path).__name__}, not a path (a str).")
     out: list[Manifest] = []
     for path in paths:
         p = Path(path).expanduser()

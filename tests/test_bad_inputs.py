@@ -434,6 +434,21 @@ def test_a_missing_file_names_the_flag_it_was_given_to(no_requests):
         configmap("c", files=["k=/no/f"])
 
 
+def test_numpy_numbers_are_numbers(no_requests):
+    import numpy as np
+
+    from k8slab.api.arguments import checked
+
+    @checked
+    def f(replicas: int, timeout: float = 1.0, *, flag: bool = False):
+        return replicas, timeout, flag
+
+    got = f(np.int64(3), np.float32(2.5), flag=np.bool_(True))
+    assert got == (3, 2.5, True) and [type(v) for v in got] == [int, float, bool]  # JSON can hold these
+    with pytest.raises(UsageError, match="replicas must be an int, not float64"):
+        f(np.float64(3.0))
+
+
 def test_kubectl_values_that_look_wrong_stay_accepted(no_requests):
     with pytest.raises(AssertionError, match="a request was about to be made"):
         k8slab.logs("web", tail=-1)  # kubectl's --tail=-1: every line

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import numbers
 import os
 from collections.abc import Mapping
 
@@ -53,6 +54,25 @@ def _spec(annotation: object) -> tuple[tuple[type, ...], list[str], bool] | None
         types += accepted
         names.append(name)
     return tuple(types), names, items_str
+
+
+def _plain(value: object, types: tuple) -> object:
+    """A numpy (or other registered) number as the Python number it stands for, where one is wanted.
+
+    ``replicas=df["n"].max()`` is a ``numpy.int64``: a number, but not an ``int``, and JSON
+    cannot hold it.
+    """
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and not isinstance(value, (str, float)):
+        plain = value.item()  # numpy.int64, numpy.bool_ -> int, bool
+        if isinstance(plain, (bool, int, float)):
+            return plain
+    if isinstance(value, (bool, int, float)) or not isinstance(value, numbers.Number):
+        return value
+    if int in types and isinstance(value, numbers.Integral):
+        return int(value)
+    if float in types and isinstance(value, numbers.Real):
+        return float(value)
+    return value
 
 
 def _check(fn_name: str, arg: str, value: object, spec) -> None:
@@ -98,7 +118,7 @@ def checked(fn):
             bound = sig.bind(*args, **kwargs)
         except TypeError as exc:
             raise UsageError(f"k8slab.{fn.__name__}: {exc}") from None
-        for name, value in bound.arguments.items():
+        for name, value in list(bound.arguments.items()):
             spec = specs.get(name)
             if spec is None:
                 continue
@@ -106,7 +126,8 @@ def checked(fn):
                 for i, item in enumerate(value):
                     _check(fn.__name__, f"{name}[{i}]" if name != "args" else f"argument {i + 1}", item, spec)
             elif kinds[name] is not inspect.Parameter.VAR_KEYWORD:
+                bound.arguments[name] = value = _plain(value, spec[0])
                 _check(fn.__name__, name, value, spec)
-        return fn(*args, **kwargs)
+        return fn(*bound.args, **bound.kwargs)
 
     return wrapper

@@ -477,3 +477,23 @@ def test_names_that_would_change_the_path_are_refused_as_kubectl_refuses_them(ip
     with pytest.raises(IPythonUsageError) as info:
         ip.run_line_magic("k8s", line if line.startswith(("cordon", "taint")) or " -n " in line else f"{line} -n {ns}")
     assert message in str(info.value)
+
+
+def test_files_that_are_not_manifests(tmp_path):
+    from k8slab.manifest import load_paths
+
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as f:
+        f.truncate(40 * 2**20)  # sparse: 40 MiB of NULs, never read into memory
+    with pytest.raises(ManifestError, match="the file is 40 MiB"):
+        load_paths([big])
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(ManifestError, match="cannot read it"):
+        load_paths([binary])
+    nul = tmp_path / "nul.yaml"
+    nul.write_text(HEAD + "  a: b\x00\n")
+    with pytest.raises(ManifestError, match=r"nul.yaml, line 5, column 7\): the character U\+0000"):
+        load_paths([tmp_path / "nul.yaml"])
+    with pytest.raises(ManifestError, match="not a file or a directory"):
+        load_paths(["/dev/zero"])  # never read

@@ -224,9 +224,18 @@ def load_paths(paths: Iterable[str | os.PathLike], *, variables: Mapping | None 
                 raise ManifestError(f"{p}: the directory has no .yaml, .yml or .json files.")
         elif p.is_file():
             files = [p]
+        elif p.exists():
+            raise ManifestError(f"{p}: not a file or a directory (a device or a pipe); give a YAML file.")
         else:
             raise ManifestError(f"{p}: no such file or directory (relative paths start at {Path.cwd()}).")
         for f in files:
+            try:
+                size = f.stat().st_size
+            except OSError as exc:
+                raise ManifestError(f"{f}: cannot read it: {exc}") from None
+            if size > 4 * guard.MAX_CHARS:  # refused before it is read into memory
+                raise ManifestError(f"{f}: the file is {size / 2**20:.0f} MiB; k8slab reads at most"
+                                    f" {guard.MAX_CHARS // 2**20} MiB of YAML at once. Is it the right file?")
             try:
                 text = f.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:

@@ -118,6 +118,8 @@ def test_bytes_and_other_things_that_are_not_text():
     assert load_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n".encode())[0].name == "c"
     with pytest.raises(ManifestError, match="expected YAML text"):
         load_text(12)
+    with pytest.raises(ManifestError, match="not UTF-8"):
+        k8slab.apply(b"apiVersion: v1\nkind: ConfigMap\n\xff")  # bytes are read as text, before any request
 
 
 @pytest.mark.parametrize("obj,words", [

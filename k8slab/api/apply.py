@@ -213,7 +213,7 @@ def _load(text_or_objs, files, context_vars) -> list[Manifest]:
     if isinstance(text_or_objs, os.PathLike):
         text_or_objs, files = None, [text_or_objs, *([files] if isinstance(files, (str, os.PathLike))
                                                       else files or [])]
-    if isinstance(text_or_objs, str):
+    if isinstance(text_or_objs, (str, bytes, bytearray)):  # bytes: UTF-8 text (open(f, "rb").read())
         out += load_text(text_or_objs, source="cell", variables=context_vars)
     elif text_or_objs is not None:
         out += from_objects(text_or_objs)

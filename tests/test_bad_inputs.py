@@ -499,3 +499,21 @@ def test_files_that_are_not_manifests(tmp_path):
         load_paths([tmp_path / "nul.yaml"])
     with pytest.raises(ManifestError, match="not a file or a directory"):
         load_paths(["/dev/zero"])  # never read
+
+
+def test_every_verb_parser_answers_a_usage_error():
+    """No verb's parser lets an argparse mistake escape (``%k8s check`` alone raised a ValueError
+    from argparse formatting the '%' of its usage)."""
+    import contextlib
+    import io
+
+    from k8slab.magics.parser import HelpShown
+    from k8slab.magics.verbs import VERBS, parser_for
+
+    for verb in VERBS:
+        for argv in ([], ["--bogus"], ["a", "b", "c", "--timeout"], ["-n"], ["%k8s"], ["--help"]):
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    parser_for(verb).parse_args(argv)
+            except (IPythonUsageError, HelpShown):
+                pass

@@ -94,7 +94,7 @@ def _check(fn_name: str, arg: str, value: object, spec) -> None:
     if base in _NON_NEGATIVE and isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         raise UsageError(f"k8slab.{fn_name}: {arg} must not be negative, got {value!r}.")
     if base in _DURATIONS and isinstance(value, str):
-        from k8slab.api.watching import parse_duration
+        from k8slab.api.duration import parse_duration
 
         try:
             parse_duration(value)

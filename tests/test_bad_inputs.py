@@ -48,7 +48,8 @@ YAML_CASES = [
      ManifestError, ["document 3", "line 17"]),
     ("flow-depth-150", HEAD + "  a: " + "[" * 150 + "]" * 150 + "\n", ManifestError, ["more than 100 levels"]),
     ("flow-depth-3000", HEAD + "  a: " + "[" * 3000 + "]" * 3000 + "\n", ManifestError, ["more than 100 levels"]),
-    ("block-depth-3000", HEAD + "".join(" " * (i + 2) + f"k{i}:\n" for i in range(3000)) + " " * 3003 + "x: 1\n",
+    ("block-depth-3000", HEAD + "  a:\n    " + "- " * 3000 + "x\n", ManifestError, ["more than 100 levels"]),
+    ("block-depth-150", HEAD + "".join(" " * (i + 2) + f"k{i}:\n" for i in range(150)) + " " * 153 + "x: 1\n",
      ManifestError, ["more than 100 levels"]),
     ("json-depth-5000", '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": '
      + '{"a":' * 5000 + "1" + "}" * 5000 + "}", ManifestError, ["more than 100 levels"]),

@@ -99,6 +99,10 @@ class CheckFailedError(ExpectationError):
     """A ``%k8s check`` condition did not hold."""
 
 
+class MissingObjectError(ExpectationError):
+    """A wait or check names an object that does not exist (said at once, not after the timeout)."""
+
+
 class StepFailedError(ExpectationError):
     """A ``%%k8s_needs`` step raised (e.g. its ``assert`` found the cluster otherwise)."""
 

@@ -197,7 +197,7 @@ def test_failure_inside_a_new_namespace_rolls_the_namespace_back(extra_namespace
     with pytest.raises(ApplyError) as exc:
         k8slab.apply(_ns_doc(ns) + "---\n" + bad)
     msg = str(exc.value)
-    assert "spec.selector" in msg and "were deleted again" in msg
+    assert "spec.selector" in msg and f"namespace/{ns} deleted again (this apply had created it)" in msg
     try:
         live = sess.request("GET", f"/api/v1/namespaces/{ns}")
         assert live["status"]["phase"] == "Terminating"

@@ -128,8 +128,10 @@ def test_patch_of_several_objects_is_all_or_nothing(ns):
 
 
 def test_patch_bad_input_says_what(ns):
-    with pytest.raises(UsageError, match="neither JSON nor YAML"):
+    with pytest.raises(UsageError, match="is not valid JSON"):
         k8slab.patch("cm/a", patch='{"data": [', namespace=ns)
+    with pytest.raises(UsageError, match="neither JSON nor YAML"):
+        k8slab.patch("cm/a", patch='data: [', namespace=ns)
     with pytest.raises(UsageError, match="a json patch is a list of operations"):
         k8slab.patch("cm/a", patch={"data": {}}, type="json", namespace=ns)
     with pytest.raises(UsageError, match="one of them"):

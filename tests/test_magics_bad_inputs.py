@@ -49,7 +49,7 @@ def ip(cluster):
     ("label deploy -l app=x --all a=b --dry-run=maybe", "invalid choice"),
     ("annotate deploy/nope", "at least one annotation update is required"),
     ("patch deploy/nope", "with -p/--patch"),
-    ("patch deploy/nope -p '{\"spec\": ['", "neither JSON nor YAML"),
+    ("patch deploy/nope -p '{\"spec\": ['", "is not valid JSON"),
     ("patch deploy/nope --type json -p '{}'", "a json patch is a list of operations"),
     ("patch deploy/nope --type jsonish -p '{}'", "invalid choice"),
     ("set image deploy/nope", "at least one image update is required"),

@@ -7,6 +7,7 @@ real-node or kind engine); the simulated engine is refused with what to do.
 
 from __future__ import annotations
 
+from k8slab.api.arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from .output import TextResult
@@ -14,6 +15,7 @@ from .output import TextResult
 ADDONS = ("ingress",)
 
 
+@checked
 def addons(name: str = "ingress", *, remove: bool = False, timeout: float = 180) -> TextResult:
     """Install (idempotent: a re-run only checks it) or, with ``remove``, delete an addon of the lab.
 

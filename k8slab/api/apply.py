@@ -4,8 +4,9 @@ Every object is first sent as a server dry run (``dryRun=All``); if any fails,
 nothing is applied and every failure is reported together. Only objects the dry
 run would change are then applied (see :mod:`k8slab.api.apply_live`). Namespaces and
 CustomResourceDefinitions declared in the same apply go first, and objects that
-need them are checked once they exist (if that check fails, the Namespaces and
-CRDs this apply created are deleted again).
+need them are checked once they exist. If anything fails after the first dry run
+(that check, or the real apply of an object), what this apply did is undone
+(:mod:`k8slab.api.apply_undo`) and the error says so.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from k8slab.api.arguments import checked
 from k8slab.api import apply_live as _live
+from k8slab.api import apply_undo as _undo
 from k8slab.api import diff as _diff
 from k8slab.api.dry_run import DryRun, parse as parse_dry_run
 from k8slab.api.targets import Lines, label, session
@@ -111,6 +114,7 @@ class _Plan:
         return (group, self.m.kind, self.namespace, self.m.name)
 
 
+@checked
 def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, files=None,
           namespace: str | None = None, dry_run: DryRun = None, diff: bool = False,
           wait: bool | float | str = False, force_conflicts: bool = False, prune: bool = False,
@@ -157,6 +161,8 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
                          " only the server can compute an apply's result. Use --dry-run=server (dry_run=\"server\")"
                          " to check without storing, or --diff to see what would change.")
     dry_run = mode == "server"
+    if progress is not None and not callable(progress):
+        raise UsageError(f"k8slab.apply: progress must be a function taking a str, not {progress!r:.40}.")
     if prune and not selector:
         raise UsageError("--prune needs a label selector (-l app=web): only objects with it are pruned.")
     manifests = _load(text_or_objs, files, context_vars)
@@ -210,7 +216,7 @@ def _load(text_or_objs, files, context_vars) -> list[Manifest]:
     if isinstance(text_or_objs, os.PathLike):
         text_or_objs, files = None, [text_or_objs, *([files] if isinstance(files, (str, os.PathLike))
                                                       else files or [])]
-    if isinstance(text_or_objs, str):
+    if isinstance(text_or_objs, (str, bytes, bytearray)):  # bytes: UTF-8 text (open(f, "rb").read())
         out += load_text(text_or_objs, source="cell", variables=context_vars)
     elif text_or_objs is not None:
         out += from_objects(text_or_objs)
@@ -243,7 +249,7 @@ def _declared_crds(manifests: list[Manifest]) -> dict[tuple[str, str], Manifest]
 
 
 def _plan(sess, m: Manifest, namespace: str | None, crds: dict) -> _Plan:
-    p = _Plan(m, body=json.loads(json.dumps(m.obj, default=str)))  # a deep copy that is plain JSON
+    p = _Plan(m, body=json.loads(json.dumps(m.obj)))  # a deep copy; the loader checked it is plain JSON
     meta = p.body.get("metadata") or {}
     meta.pop("managedFields", None)  # server bookkeeping: apply refuses it
     if m.source == "object":  # an object read from the cluster, applied again
@@ -303,7 +309,9 @@ def _query(dry: bool, force: bool) -> dict:
 
 def _send(sess, p: _Plan, *, dry: bool, force: bool) -> dict:
     path = sess.path(p.info, p.namespace, p.m.name)
-    return sess.request("PATCH", path, query=_query(dry, force), body=json.dumps(p.body),
+    # UTF-8 as is, not \ud83d\ude00 escapes: the server reads an apply patch with a YAML parser,
+    # which refuses surrogate-pair escapes ("found invalid Unicode character escape code")
+    return sess.request("PATCH", path, query=_query(dry, force), body=json.dumps(p.body, ensure_ascii=False),
                         content_type=APPLY_PATCH)
 
 
@@ -336,11 +344,8 @@ def _preview(p: _Plan, with_diff: bool) -> AppliedObject:
 def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
     first = [p for p in plans if p.m.kind in _FIRST and p.info is not None]
     done: dict[int, AppliedObject] = {}
-    created_first: list[_Plan] = []
     for p in first:
         done[id(p)] = _apply_one(sess, p, force, plans, done)
-        if done[id(p)].action == "created":
-            created_first.append(p)
     if any(p.m.kind == "CustomResourceDefinition" for p in first):
         _wait_established(sess, [p for p in first if p.m.kind == "CustomResourceDefinition"])
     deferred = [p for p in plans if p.deferred]
@@ -354,9 +359,9 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
         _read_live(sess, [p for p in deferred if not p.error])
         failed = [p for p in deferred if p.error]
         if failed:
-            _rollback(sess, created_first)
-            raise_failures(failed, len(plans), applied=[],
-                            note="The Namespaces/CRDs this apply created were deleted again.")
+            _undo_and_raise(sess, plans, failed, done,
+                            f"Nothing stayed applied: {len(failed)} of {len(plans)} objects failed the server"
+                            " dry run once the Namespaces/CRDs they need existed.")
     def attempt(p: _Plan):
         if _live.is_noop(p.live, p.answer):  # the server would not write it either
             return p.live, None
@@ -379,8 +384,22 @@ def _apply_all(sess, plans: list[_Plan], force: bool) -> list[AppliedObject]:
     if failed:
         order = {id(q): i for i, q in enumerate(plans)}
         failed.sort(key=lambda q: order[id(q)])
-        raise_failures(failed, len(plans), applied=[str(done[id(q)]) for q in plans if id(q) in done])
+        _undo_and_raise(sess, plans, failed, done, _STOPPED.format(where=failed[0].m.where))
     return [done[id(p)] for p in plans]
+
+
+_STOPPED = ("Applying stopped at {where}: it passed the server dry run, but the server refused it when"
+            " applying (objects of this apply that clash with each other, or a change meanwhile).")
+
+
+def _undo_and_raise(sess, plans: list[_Plan], failed: list[_Plan], done: dict, head: str) -> None:
+    """Take back what this apply did (see :mod:`apply_undo`), then raise the failures with the report."""
+    lines = _undo.undo(sess, plans, done)
+    if lines:
+        head += " What this apply had done is undone:\n  " + "\n  ".join(lines)
+    else:
+        head += " Nothing had been changed yet."
+    raise_failures(failed, len(plans), applied=[], head=head)
 
 
 def _applied(p: _Plan, answer: dict) -> AppliedObject:
@@ -401,8 +420,7 @@ def _apply_one(sess, p: _Plan, force: bool, plans: list[_Plan], done: dict) -> A
         answer = _send(sess, p, dry=False, force=force)
     except ApiError as exc:  # the dry run passed, so something changed meanwhile
         p.error = explain(exc, p.m, p.info, p.namespace)
-        applied = [str(done[id(q)]) for q in plans if id(q) in done]
-        raise_failures([p], len(plans), applied=applied)
+        _undo_and_raise(sess, plans, [p], done, _STOPPED.format(where=p.m.where))
     return _applied(p, answer)
 
 
@@ -422,15 +440,6 @@ def _wait_established(sess, crds: list[_Plan], timeout: float = 30.0) -> None:
 
     wait_ready([(p.info, None, p.m.name) for p in crds], timeout=timeout, progress=lambda text: None)
     sess.index(refresh=True)
-
-
-def _rollback(sess, created: list[_Plan]) -> None:
-    for p in reversed(created):
-        try:
-            sess.request("DELETE", sess.path(p.info, p.namespace, p.m.name),
-                         query={"propagationPolicy": "Background"})
-        except ApiError:
-            pass
 
 
 def _prune(sess, plans: list[_Plan], selector: str, *, dry_run: bool) -> list[AppliedObject]:

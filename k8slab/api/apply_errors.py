@@ -22,10 +22,12 @@ def missing_namespace(exc: ApiError) -> str | None:
     return found.group(1) if found else None
 
 
-def raise_failures(failed: list, total: int, *, applied: list[str], note: str = "") -> None:
+def raise_failures(failed: list, total: int, *, applied: list[str], note: str = "", head: str = "") -> None:
     if not failed:
         return
-    if applied:
+    if head:
+        pass
+    elif applied:
         head = (f"Applying stopped at {failed[0].m.where}; these were applied before it:\n  "
                 + "\n  ".join(applied))
     elif total == 1:

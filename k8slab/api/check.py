@@ -18,13 +18,18 @@ import re
 import time
 
 from k8slab.api import readiness
+from k8slab.api.arguments import checked
 from k8slab.api.targets import Target, parse, resolve_namespace, session
 from k8slab.api.watching import parse_duration, pods_why, watch_many_until, watch_until
-from k8slab.errors import CheckFailedError, UsageError
+from k8slab.errors import CheckFailedError, NotFoundError, UsageError
 
 DEFAULT_TIMEOUT = 10.0
 _COND = re.compile(r"^(?P<key>[^=!<>]+?)\s*(?P<op>==|!=|>=|<=|=|>|<)\s*(?P<value>.*)$")
 _BARE = ("ready", "exists", "absent")
+_COUNTS = {"replicas", "available", "updated", "restarts", "succeeded", "count", "port", "nodeport"}
+# kinds that controllers make (a check may wait for them to appear); anything else only a user creates
+_MADE_BY_CONTROLLERS = {"Pod", "ReplicaSet", "Job", "PersistentVolumeClaim", "PersistentVolume", "Endpoints",
+                        "EndpointSlice", "ControllerRevision", "Event", "Lease", "Node"}
 _REPLICA_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
 
 
@@ -110,6 +115,13 @@ class Condition:
         self.key, self.op, self.value = found["key"].strip(), found["op"], found["value"].strip().strip("'\"")
         if self.op == "==":
             self.op = "="
+        key = self.key.lower()
+        number = re.fullmatch(r"\d+", self.value) or self.value == "<none>"
+        if (key in _COUNTS or (key == "ready" and self.value.lower() not in ("true", "false"))) and not number:
+            raise UsageError(f"check condition {text!r}: {self.key} is a count, so the value is a whole"
+                             f" number (e.g. {self.key}=3), not {self.value!r}.")
+        if self.op in (">", "<", ">=", "<=") and not re.fullmatch(r"-?\d+(\.\d+)?", self.value):
+            raise UsageError(f"check condition {text!r}: {self.op} compares numbers, and {self.value!r} is not one.")
 
     def found(self, obj: dict | None):
         """The object's value for this key (None when it has none)."""
@@ -194,6 +206,7 @@ class CheckResult(str):
         p.text(str(self))
 
 
+@checked
 def check(target: str, *conditions: str, namespace: str | None = None,
           timeout: float | str = DEFAULT_TIMEOUT, selector: str | None = None) -> CheckResult:
     """Check conditions on one object, waiting up to ``timeout`` for them to hold.
@@ -226,6 +239,11 @@ def check(target: str, *conditions: str, namespace: str | None = None,
     if "/" not in target and selector:
         return _check_selected(target, selector, conds, namespace, seconds)
     (t,) = parse([target], namespace, verb="check") if "/" in target else _one(target)
+    if t.info.kind not in _MADE_BY_CONTROLLERS and not any(c.key == "absent" for c in conds):
+        try:  # only a user makes it: if it is not there now, waiting will not bring it
+            t.get()
+        except NotFoundError:
+            raise CheckFailedError(_failure(t, conds, None, 0)) from None
     ok, obj = watch_until(t.info, t.namespace, t.name, lambda o: all(c.holds(o) for c in conds),
                           time.monotonic() + seconds)
     if ok:

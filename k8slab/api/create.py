@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from . import generators as gen
@@ -86,6 +87,7 @@ def _job_from(name, source, namespace, images, command) -> dict:
     return gen.job_from_cronjob(name, cronjob)
 
 
+@checked
 def create(kind: str | None = None, name: str | None = None, *,
            files: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
            manifest: str | Mapping | Iterable[Mapping] | None = None,
@@ -163,6 +165,7 @@ def submit(obj: dict, *, namespace: str | None, dry_run: DryRun, output: str | N
                               show_secrets=show_secrets), obj)
 
 
+@checked
 def run(name: str, *, image: str | None = None, args: list[str] | None = None, command: bool = False,
         env: list[str] = (), port: int | None = None, labels: str | None = None, restart: str = "Always",
         namespace: str | None = None, dry_run: DryRun = None, output: str | None = None) -> TextResult:
@@ -187,6 +190,7 @@ def run(name: str, *, image: str | None = None, args: list[str] | None = None, c
     return submit(obj, namespace=namespace, dry_run=dry_run, output=output, field_manager="kubectl-run")
 
 
+@checked
 def expose(target: str, *names: str, port: int | None = None, target_port: str | int | None = None,
            type: str | None = None, name: str | None = None, protocol: str = "TCP",  # noqa: A002
            selector: str | None = None, namespace: str | None = None, dry_run: DryRun = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun, parse as parse_dry_run, suffix as dry_run_suffix
 from k8slab.api.targets import Lines, Target, resolve_namespace, select, session
 from k8slab.api.watching import parse_duration, watch_until
@@ -13,6 +14,7 @@ from k8slab.errors import NotFoundError, UsageError, WaitTimeoutError
 _CASCADE = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
 
 
+@checked
 def delete(*targets: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
            text: str | Mapping | Iterable[Mapping] | None = None, files=None, wait: bool = True,
            timeout: float | str = 60.0, ignore_not_found: bool = False, cascade: str = "background",
@@ -102,8 +104,9 @@ def _collect(targets, namespace, selector, all_, text, files, context_vars) -> l
         from k8slab.api.apply import _load
 
         out = []
+        manifests = _load(text, files, context_vars)  # read (and refused) before the cluster is asked
         sess = session()
-        for m in reversed(_load(text, files, context_vars)):  # dependents first, like kubectl -f in reverse
+        for m in reversed(manifests):  # dependents first, like kubectl -f in reverse
             info = sess.resolve_kind(m.api_version, m.kind)
             out.append(Target(info, m.name, resolve_namespace(info, m.namespace or namespace)))
         return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .arguments import checked
 from ..client import session as _session
 from .events import fetch_events, last_seen
 from .get import split_type_names
@@ -192,6 +193,7 @@ def summarize(obj: dict, events: list[dict] | None, show_secrets: bool = False,
     return "\n".join(lines)
 
 
+@checked
 def describe(type: str, *names: str, namespace: str | None = None, selector: str | None = None,
              show_events: bool = True, show_secrets: bool = False) -> TextResult:
     """Summarize objects like ``kubectl describe``: status, conditions, containers, recent events.

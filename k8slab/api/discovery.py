@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from .arguments import checked
 from ..client import session as _session
 from .output import TextResult
 from .table import K8sTable, make_table
 
 
+@checked
 def api_resources(*, namespaced: bool | None = None, api_group: str | None = None, verbs: list[str] | None = None,
                   output: str | None = None, refresh: bool = True) -> K8sTable | TextResult:
     """Served resource types (preferred versions), sorted by group then name.

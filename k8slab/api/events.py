@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from .table import K8sTable, age, make_table, parse_time
@@ -52,6 +53,7 @@ def fetch_events(namespace: str | None, kind: str | None = None, name: str | Non
     return items
 
 
+@checked
 def events(target: str | None = None, *, namespace: str | None = None, all_namespaces: bool = False,
            types: str | None = None) -> K8sTable:
     """Events sorted by time (newest last), like ``kubectl events``.
@@ -65,6 +67,9 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
     Returns:
         A :class:`K8sTable` with ``LAST SEEN, TYPE, REASON, OBJECT, MESSAGE``.
     """
+    keep = {x.strip().lower() for x in types.split(",") if x.strip()} if types else None
+    if keep and not keep <= {"normal", "warning"}:
+        raise UsageError("valid --types are Normal or Warning")  # kubectl's words
     s = _session.current()
     kind = name = None
     if target:
@@ -74,7 +79,6 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
         kind = s.resolve(t).kind
     ns = None if all_namespaces else (namespace or s.namespace)
     items = fetch_events(ns, kind, name)
-    keep = {x.strip().lower() for x in types.split(",")} if types else None
     rows, kept = [], []
     for ev in items:
         if keep and (ev.get("type") or "").lower() not in keep:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from .arguments import checked
 from ..client import session as _session
 from ..client.channels import run_channels
 from ..errors import ApiError, ClusterError, UsageError
@@ -62,6 +63,7 @@ def _runtime_error(argv: list[str], pod: str, hint: str) -> ClusterError:
     return ClusterError(f"cannot exec {' '.join(argv)} in pod {pod}: {hint}")
 
 
+@checked
 def exec(pod: str, command: list[str] | str, *, container: str | None = None,  # noqa: A001 (kubectl's verb)
          namespace: str | None = None, timeout: float = DEFAULT_TIMEOUT, check: bool = True) -> ExecResult:
     """Run ``command`` in a container of ``pod`` and return its output.
@@ -87,6 +89,10 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
     s = _session.current()
     ns = namespace or s.namespace
     name = _pod_for(s, pod, ns)
+    from k8slab.client.discovery import check_segment
+
+    check_segment("namespace", ns)
+    check_segment("resource name", name)
     obj = s.request("GET", f"/api/v1/namespaces/{ns}/pods/{name}")  # a clear 404 before the upgrade
     phase = (obj.get("status") or {}).get("phase")
     if phase in ("Succeeded", "Failed"):

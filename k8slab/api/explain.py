@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from .arguments import checked
 from ..client import session as _session
 from ..errors import NotFoundError, UsageError
 from .output import TextResult
@@ -95,6 +96,7 @@ def _wrap(text: str, indent: str) -> list[str]:
     return out
 
 
+@checked
 def explain(target: str, *, recursive: bool = False) -> TextResult:
     """Document a type or a field path, e.g. ``deployment.spec.strategy``.
 

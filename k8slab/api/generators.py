@@ -110,18 +110,20 @@ def _pairs(literals: list[str], files: list[str], what: str) -> dict[str, bytes]
             for entry in sorted(os.listdir(path)):
                 full = os.path.join(path, entry)
                 if os.path.isfile(full) and _KEY.match(entry):
-                    put(entry, _read(full, item), f"--from-file={item}")
+                    put(entry, _read(full, f"--from-file={item}"), f"--from-file={item}")
             continue
-        put(key or os.path.basename(path), _read(path, item), f"--from-file={item}")
+        put(key or os.path.basename(path), _read(path, f"--from-file={item}"), f"--from-file={item}")
     return out
 
 
 def _read(path: str, flag: str) -> bytes:
+    """The file's bytes; ``flag`` (``--cert tls.crt``) names where the path was given."""
     try:
-        with open(path, "rb") as f:
+        with open(os.path.expanduser(path), "rb") as f:
             return f.read()
     except OSError as e:
-        raise UsageError(f"--from-file={flag}: cannot read {path}: {e.strerror}") from None
+        raise UsageError(f"{flag}: cannot read {path}: {e.strerror}"
+                         f" (relative paths start at {os.getcwd()})") from None
 
 
 def configmap(name: str, literals: list[str] = (), files: list[str] = ()) -> dict:
@@ -154,7 +156,7 @@ def secret_tls(name: str, cert: str | None, key: str | None) -> dict:
     if not cert or not key:
         raise UsageError("create secret tls needs --cert and --key, e.g. "
                          "%k8s create secret tls web-tls --cert tls.crt --key tls.key")
-    crt, pem = _read(cert, cert), _read(key, key)
+    crt, pem = _read(cert, f"--cert {cert}"), _read(key, f"--key {key}")
     if b"-----BEGIN CERTIFICATE-----" not in crt:
         raise UsageError(f"--cert {cert}: not a PEM certificate (no BEGIN CERTIFICATE line)")
     if b"PRIVATE KEY-----" not in pem:

@@ -6,6 +6,7 @@ columns are kubectl's own for every kind (CRDs included).
 
 from __future__ import annotations
 
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from . import output as out
@@ -125,6 +126,7 @@ def _table(pages, *, wide, all_namespaces, show_labels, sort_by, empty_message, 
     return make_table(columns, rows, empty_message=empty_message, objects=objects if any(objects) else None)
 
 
+@checked
 def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bool = False,
         selector: str | None = None, field_selector: str | None = None, output: str | None = None,
         show_labels: bool = False, sort_by: str | None = None, show_secrets: bool = False,
@@ -162,6 +164,13 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
     """
     type_, obj_names = split_type_names(type, names)
     fmt, arg = parse_output(output)
+    # a mistake in a template or a sort key is said before any request
+    if fmt == "jsonpath":
+        JSONPath(arg)
+    elif fmt == "custom-columns":
+        out.parse_custom_columns(arg)
+    if sort_by:
+        JSONPath(relaxed(sort_by))
     if isinstance(label_columns, str):
         label_columns = [k for k in label_columns.split(",") if k]
     label_columns = tuple(label_columns or ())

@@ -94,7 +94,14 @@ def _bracket_step(content: str) -> _Step:
     if c[:1] in "'\"":
         return _Step("field", _literal(c))
     if ":" in c:
-        nums = [int(x) if x.strip() else None for x in c.split(":")]
+        parts = c.split(":")
+        try:
+            nums = [int(x) if x.strip() else None for x in parts]
+        except ValueError:
+            nums = []
+        if not nums or len(nums) > 3 or nums[2:3] == [0]:
+            raise JSONPathError(f"cannot read [{content}] in a JSONPath: a slice is [START:END] or"
+                                " [START:END:STEP] with whole numbers (STEP not 0), e.g. {.items[0:2]}")
         return _Step("slice", (nums + [None, None])[:3])
     try:
         return _Step("index", int(c))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
@@ -36,6 +37,7 @@ LABELS = _Field("label", "labels", "label", "labeled")
 ANNOTATIONS = _Field("annotate", "annotations", "annotation", "annotated")
 
 
+@checked
 def label(*args: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
           overwrite: bool = False, list: bool = False, dry_run: DryRun = None,  # noqa: A002
           output: str | None = None) -> Lines:
@@ -65,6 +67,7 @@ def label(*args: str, namespace: str | None = None, selector: str | None = None,
     return _edit(LABELS, args, namespace, selector, all, overwrite, list, dry_run, output)
 
 
+@checked
 def annotate(*args: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
              overwrite: bool = False, list: bool = False, dry_run: DryRun = None,  # noqa: A002
              output: str | None = None) -> Lines:

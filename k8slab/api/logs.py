@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .arguments import checked
 from ..client import session as _session
 from ..errors import ApiError, BadRequestError, NotFoundError, UsageError
 from .output import TextResult
@@ -30,6 +31,7 @@ def _pod_for(s, target: str, namespace: str) -> str:
     return names[0]
 
 
+@checked
 def logs(pod: str, *, container: str | None = None, namespace: str | None = None, tail: int | None = None,
          previous: bool = False, timestamps: bool = False, since_seconds: int | None = None) -> TextResult:
     """A container's logs, like ``kubectl logs``.
@@ -51,6 +53,10 @@ def logs(pod: str, *, container: str | None = None, namespace: str | None = None
     s = _session.current()
     ns = namespace or s.namespace
     name = _pod_for(s, pod, ns)
+    from k8slab.client.discovery import check_segment
+
+    check_segment("namespace", ns)
+    check_segment("resource name", name)
     q = {"container": container, "tailLines": tail, "previous": previous or None,
          "timestamps": timestamps or None, "sinceSeconds": since_seconds}
     try:

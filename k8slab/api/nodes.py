@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, session
@@ -38,6 +39,10 @@ def _node_names(args, selector: str | None) -> list[str]:
         return [n["metadata"]["name"] for n in listing.get("items") or []]
     if not names:
         raise UsageError("name a node (e.g. k8slab-worker), or select nodes with -l.")
+    from k8slab.client.discovery import check_segment
+
+    for name in names:
+        check_segment("node name", name)
     return names
 
 
@@ -61,6 +66,7 @@ def _set_unschedulable(names: list[str], value: bool, dry_run: str | None, word:
     return Lines(lines, objs)
 
 
+@checked
 def cordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
     """Mark nodes unschedulable: new pods go elsewhere, running pods stay (``kubectl cordon``).
 
@@ -72,6 +78,7 @@ def cordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> 
     return _set_unschedulable(_node_names(nodes, selector), True, dry_run, "cordoned")
 
 
+@checked
 def uncordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
     """Mark nodes schedulable again (``kubectl uncordon``)."""
     dry_run = edits.check_flags("uncordon", dry_run, None)
@@ -131,6 +138,7 @@ def _sort_pods(pods: list[dict], ignore_daemonsets: bool, force: bool, delete_em
     return out
 
 
+@checked
 def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, delete_emptydir_data: bool = False,
           grace_period: int | None = None, timeout: str | float = "120s", disable_eviction: bool = False,
           dry_run: DryRun = None) -> Lines:
@@ -250,12 +258,14 @@ def parse_taints(specs: list[str]) -> tuple[list[dict], list[tuple[str, str | No
     return add, remove
 
 
+@checked
 def taint(*args: str, overwrite: bool = False, selector: str | None = None, all: bool = False,  # noqa: A002
           dry_run: DryRun = None) -> Lines:
     """Add (``KEY=VALUE:EFFECT``) or remove (``KEY:EFFECT-``, ``KEY-``) node taints, like ``kubectl taint``.
 
     Args:
-        *args: ``nodes NAME…`` (or ``NAME``, ``node/NAME``) followed by the taint specs.
+        *args: ``nodes NAME…`` (or ``node/NAME``) followed by the taint specs; a bare
+            ``NAME`` is refused, as kubectl refuses it.
         overwrite: Replace a taint with the same key and effect.
         selector: Every node with these labels (``-l``); ``all``: every node.
         dry_run: ``"server"`` or ``"client"``.
@@ -269,6 +279,11 @@ def taint(*args: str, overwrite: bool = False, selector: str | None = None, all:
     if not specs:
         raise UsageError("at least one taint update is required (KEY=VALUE:EFFECT, or KEY:EFFECT- / KEY- to remove),"
                          " e.g. %k8s taint nodes k8slab-worker dedicated=lab:NoSchedule")
+    if words and words[0] not in ("node", "nodes", "no") and "/" not in words[0]:
+        # kubectl taint NAME … fails too: the first word is the resource type
+        raise UsageError(f'taint: the first word is the resource type (nodes), not "{words[0]}": write'
+                         f' %k8s taint nodes {words[0]} {specs[0]} (kubectl says: the server doesn\'t have a'
+                         f' resource type "{words[0]}"). Nothing was changed.')
     add, remove = parse_taints(specs)
     sess = session()
     if all:

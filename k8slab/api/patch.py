@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
@@ -18,6 +19,7 @@ CONTENT_TYPES = {
 }
 
 
+@checked
 def patch(*targets: str, patch: str | Mapping | list | None = None, patch_file: str | None = None,
           type: str = "strategic", namespace: str | None = None, selector: str | None = None,  # noqa: A002
           all: bool = False, subresource: str | None = None, dry_run: DryRun = None,  # noqa: A002
@@ -102,11 +104,20 @@ def _body(patch, patch_file, type_: str) -> str:
             patch = Path(patch_file).expanduser().read_text()
         except OSError as exc:
             raise UsageError(f"patch: cannot read --patch-file {patch_file}: {exc.strerror}.") from None
+    if isinstance(patch, str) and patch.lstrip().startswith(("{", "[")):
+        # kubectl reads a patch that looks like JSON as JSON only: YAML would read
+        # '{"spec": {"replicas": }}' as replicas: null and change the object
+        try:
+            patch = json.loads(patch)
+        except ValueError as exc:
+            raise UsageError(f"patch: the patch is not valid JSON (line {exc.lineno}, column {exc.colno}:"
+                             f" {exc.msg}); it starts with {patch.lstrip()[0]}, so it is read as JSON, as kubectl"
+                             " reads it. Nothing was patched.") from None
     if isinstance(patch, str):
         import yaml
 
         try:
-            patch = yaml.safe_load(patch)  # JSON is YAML too
+            patch = yaml.safe_load(patch)  # not JSON: read it as YAML, as kubectl does
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import yaml
 
+from k8slab.api.arguments import checked
 from k8slab.api import readiness
 from k8slab.api.targets import Lines, Target, parse, session
 from k8slab.errors import K8sLabError, NotFoundError, UsageError
@@ -25,6 +26,7 @@ _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 ACTIONS = ("status", "history", "undo", "restart", "pause", "resume")
 
 
+@checked
 def rollout(action: str, *targets: str, namespace: str | None = None, to_revision: int | None = None,
             revision: int | None = None, timeout: float | str | None = None, watch: bool = True,
             progress=None) -> Lines:

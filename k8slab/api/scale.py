@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from k8slab.api.duration import parse_duration
 from k8slab.api.dry_run import DryRun, parse as parse_dry_run, suffix as dry_run_suffix
+from k8slab.api.arguments import checked
 from k8slab.api.targets import Lines, parse, session
 from k8slab.errors import ConflictError, K8sLabError, UsageError
 
@@ -45,6 +46,7 @@ def _scale_one(sess, t, replicas: int, current_replicas: int | None, dry: bool =
     raise K8sLabError(f"{t.label} kept changing while it was being scaled; run the scale again.")
 
 
+@checked
 def scale(*targets: str, replicas: int, current_replicas: int | None = None,
           namespace: str | None = None, wait: bool | float | str = False, dry_run: DryRun = None) -> Lines:
     """Set ``spec.replicas`` through the ``scale`` subresource, as ``kubectl scale`` does.

@@ -40,10 +40,18 @@ def mask_secret(obj):
         return obj
     if isinstance(obj.get("items"), list):
         out = dict(obj)
-        out["items"] = [mask_secret(o) for o in obj["items"]]
+        # the items of a SecretList read from the API carry no kind of their own
+        each = _mask_one if obj.get("kind") == "SecretList" else mask_secret
+        out["items"] = [each(o) if isinstance(o, dict) else o for o in obj["items"]]
         return out
+    if isinstance(obj.get("object"), dict) and "type" in obj:  # a watch event
+        return {**obj, "object": mask_secret(obj["object"])}
     if obj.get("kind") != "Secret":
         return obj
+    return _mask_one(obj)
+
+
+def _mask_one(obj: dict) -> dict:
     out = copy.deepcopy(obj)
     for key, encoded in (("data", True), ("stringData", False)):
         if isinstance(out.get(key), dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8slab.api.arguments import checked
 from k8slab.api.dry_run import DryRun
 from k8slab.api import edits
 from k8slab.api.targets import Lines, select, session
@@ -17,6 +18,7 @@ _TEMPLATED = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", 
 _LISTS = ("initContainers", "containers")
 
 
+@checked
 def set_image(*args: str, namespace: str | None = None, selector: str | None = None, all: bool = False,  # noqa: A002
               dry_run: DryRun = None, output: str | None = None) -> Lines:
     """Set container images, like ``kubectl set image``; a Deployment then rolls out.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .arguments import checked
 from ..client import session as _session
 from ..errors import UsageError
 from .output import TextResult
@@ -45,6 +46,7 @@ def _label(obj: dict, prefix: str) -> str:
     return f"{prefix}/{name}" + (f"   {status}" if status else "")
 
 
+@checked
 def tree(target: str, *, namespace: str | None = None) -> TextResult:
     """Show what an object owns, recursively, e.g. Deployment → ReplicaSets → Pods.
 

@@ -11,9 +11,10 @@ import re
 import time
 from collections.abc import Sequence
 
+from k8slab.api.arguments import checked
 from k8slab.api.targets import Lines, Target, parse, session
 from k8slab.api.watching import _fmt, parse_duration, watch_until
-from k8slab.errors import NotFoundError, UsageError, WaitTimeoutError
+from k8slab.errors import MissingObjectError, NotFoundError, UsageError, WaitTimeoutError
 
 
 class Condition:
@@ -29,6 +30,9 @@ class Condition:
         if self.kind == "condition" and rest:
             name, _, value = rest.partition("=")
             self.name, self.value = name, value or "True"
+            if self.value.lower() not in ("true", "false", "unknown"):
+                raise UsageError(f"--for={spec!r}: a condition's status is True, False or Unknown, not"
+                                 f" {self.value!r} (e.g. --for=condition={name}=False).")
             return
         if self.kind == "jsonpath" and rest:
             from k8slab.api.jsonpath import JSONPath, relaxed
@@ -79,6 +83,7 @@ class Condition:
         return None
 
 
+@checked
 def wait(*targets: str, for_: str, namespace: str | None = None, selector: str | None = None,
          all: bool = False, timeout: float | str = 30.0) -> Lines:  # noqa: A002 - kubectl's --all
     """Wait for objects to reach a condition, as ``kubectl wait`` does.
@@ -105,6 +110,8 @@ def wait(*targets: str, for_: str, namespace: str | None = None, selector: str |
     cond = Condition(for_)
     seconds = parse_duration(timeout)
     found = _targets(targets, namespace, selector, all)
+    if cond.kind in ("condition", "jsonpath"):
+        _exist(found)
     deadline = time.monotonic() + seconds
     lines, objs = [], []
     for t in found:
@@ -114,6 +121,17 @@ def wait(*targets: str, for_: str, namespace: str | None = None, selector: str |
         lines.append(f"{t.label} condition met")
         objs.append(obj)
     return Lines(lines, objs)
+
+
+def _exist(found: list[Target]) -> None:
+    """An object that does not exist cannot meet a condition: say so at once, as kubectl does."""
+    for t in found:
+        try:
+            t.get()
+        except NotFoundError as exc:
+            where = f" -n {t.namespace}" if t.namespace else ""
+            raise MissingObjectError(f"{exc} (nothing was waited for: check the name with"
+                                     f" %k8s get {t.info.plural}{where}, or wait with --for=create)") from None
 
 
 def _targets(targets: Sequence[str], namespace, selector, all_) -> list[Target]:

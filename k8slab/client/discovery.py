@@ -215,6 +215,19 @@ def unknown_kind_error(api_version: str, kind: str, index: ResourceIndex) -> Not
     return NotFoundError(msg, status=404, reason="NotFound")
 
 
+def check_segment(what: str, value: object) -> None:
+    """kubectl's path-segment rule: a name cannot be ``.``/``..`` or hold ``/`` or ``%`` (``get pod ..``
+    would otherwise read the namespace itself)."""
+    from ..errors import UsageError
+
+    if not isinstance(value, str):
+        raise UsageError(f"invalid {what} {value!r:.60}: a name is a str, not a {type(value).__name__}.")
+    problem = ("may not be '.'" if value == "." else "may not be '..'" if value == ".." else
+               "may not contain '/'" if "/" in value else "may not contain '%'" if "%" in value else None)
+    if problem:
+        raise UsageError(f'invalid {what} "{value}": [{problem}]')
+
+
 def rest_path(info: ResourceInfo, namespace: str | None = None, name: str | None = None,
               subresource: str | None = None) -> str:
     """The REST path of a collection, an object or a subresource.
@@ -224,11 +237,13 @@ def rest_path(info: ResourceInfo, namespace: str | None = None, name: str | None
     """
     base = f"/apis/{info.group}/{info.version}" if info.group else f"/api/{info.version}"
     if info.namespaced and namespace:
+        check_segment("namespace", namespace)
         base += f"/namespaces/{quote(namespace, safe='')}"
     base += f"/{info.plural}"
     if name is not None:
         if not name:
             raise ValueError("empty object name")
+        check_segment("resource name", name)
         base += f"/{quote(name, safe='')}"
     if subresource:
         if name is None:

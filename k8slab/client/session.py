@@ -201,6 +201,11 @@ def use(context: str | None = None, namespace: str | None = None, allow_non_lab:
     Example:
         >>> k8slab.use(namespace="lab-01")  # doctest: +SKIP
     """
+    for arg, value in (("context", context), ("namespace", namespace)):
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"k8slab.use: {arg} must be a str or None, not {type(value).__name__} {value!r:.60}.")
+    if not isinstance(allow_non_lab, bool):
+        raise UsageError(f"k8slab.use: allow_non_lab must be True or False, not {allow_non_lab!r:.60}.")
     global _current
     with _current_lock:
         old = _current

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 from k8slab.errors import ManifestError
-from k8slab.manifest import template
+from k8slab.manifest import guard, template
+from k8slab.manifest.loaders import FastLoader, SlowLoader
 from k8slab.manifest.location import Location, snippet
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -131,16 +132,32 @@ def load_text(text: str, *, source: str = "cell", variables: Mapping | None = No
         >>> [m.name for m in load_text("kind: Pod\\napiVersion: v1\\nmetadata: {name: a}")]
         ['a']
     """
+    text = guard.check_text(text, source)
     if _FAST_LOADER is not None:
         try:
             return _load(text, source, variables, _FAST_LOADER)
-        except yaml.YAMLError:
-            pass  # read it again with PyYAML's own parser, whose messages the errors below are made of
-    return _load(text, source, variables, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            if "maximum nesting depth" in str(exc):  # libyaml's own limit (1,000 levels)
+                raise guard.deep_error(source, _doc_at(text, exc)) from None
+            # read it again with PyYAML's own parser, whose messages the errors below are made of
+    try:
+        return _load(text, source, variables, SlowLoader)
+    except RecursionError:  # PyYAML's composer recurses: a few hundred levels are its limit
+        raise guard.deep_error(source, 1) from None
 
+
+_HUGE = re.compile(r"[eE][-+]?\d{3}")  # 1.0e+400 reads as infinity
 
 # libyaml's parser, when PyYAML was built with it: 50 objects parse in ~5 ms instead of ~80 ms
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_FAST_LOADER = FastLoader
+
+
+def _doc_at(text: str, exc: yaml.YAMLError) -> int:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return 1
+    head = "\n".join(text.splitlines()[:mark.line])
+    return max(1, len(re.findall(r"^---", head, re.M)) + (0 if text.startswith("---") else 1))
 
 
 def _load(text: str, source: str, variables: Mapping | None, loader_class) -> list[Manifest]:
@@ -148,6 +165,12 @@ def _load(text: str, source: str, variables: Mapping | None, loader_class) -> li
     loader = loader_class(protected)
     renderer = template.Renderer(text, placeholders, variables, source, loader) if placeholders else None
     fast = loader_class is _FAST_LOADER
+    # cheap looks at the text spare two walks over every node of ordinary manifests:
+    # only anchors make nodes shared, and only tags, .nan/.inf or {{ }} values make non-JSON values
+    anchors = "&" in text
+    lowered = text.lower()
+    values = (bool(placeholders) or "!" in text or ".nan" in lowered or ".inf" in lowered
+              or _HUGE.search(text) is not None)
     out: list[Manifest] = []
     doc = 0
     try:
@@ -163,8 +186,10 @@ def _load(text: str, source: str, variables: Mapping | None, loader_class) -> li
                 raise _syntax_error(exc, text, source, doc) from None
             if node is None:
                 continue
+            guard.check_node(node, text, source, doc, shared=anchors)
             if renderer:
                 node = renderer.render(node, doc)
+                guard.check_node(node, text, source, doc)  # values put in may be deep or circular
             try:
                 data = loader.construct_document(node)
             except yaml.MarkedYAMLError as exc:
@@ -173,7 +198,7 @@ def _load(text: str, source: str, variables: Mapping | None, loader_class) -> li
                 raise _syntax_error(exc, text, source, doc) from None
             if data is None:
                 continue
-            out.extend(_objects(data, node, text, source, doc))
+            out.extend(_objects(data, node, text, source, doc, values=values))
     finally:
         loader.dispose()
     return out
@@ -181,6 +206,15 @@ def _load(text: str, source: str, variables: Mapping | None, loader_class) -> li
 
 def load_paths(paths: Iterable[str | os.PathLike], *, variables: Mapping | None = None) -> list[Manifest]:
     """Load files and directories (their ``*.yaml``/``*.yml``/``*.json`` files, sorted, not recursive)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not isinstance(paths, Iterable) or isinstance(paths, (bytes, Mapping)):
+        raise ManifestError(f"files: expected a path or a list of paths, got a {type(paths).__name__}"
+                            f" ({paths!r:.40}).")
+    paths = list(paths)
+    for path in paths:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ManifestError(f"files: {path!r:.40} is a {type(path).__name__}, not a path (a str).")
     out: list[Manifest] = []
     for path in paths:
         p = Path(path).expanduser()
@@ -190,9 +224,18 @@ def load_paths(paths: Iterable[str | os.PathLike], *, variables: Mapping | None 
                 raise ManifestError(f"{p}: the directory has no .yaml, .yml or .json files.")
         elif p.is_file():
             files = [p]
+        elif p.exists():
+            raise ManifestError(f"{p}: not a file or a directory (a device or a pipe); give a YAML file.")
         else:
             raise ManifestError(f"{p}: no such file or directory (relative paths start at {Path.cwd()}).")
         for f in files:
+            try:
+                size = f.stat().st_size
+            except OSError as exc:
+                raise ManifestError(f"{f}: cannot read it: {exc}") from None
+            if size > 4 * guard.MAX_CHARS:  # refused before it is read into memory
+                raise ManifestError(f"{f}: the file is {size / 2**20:.0f} MiB; k8slab reads at most"
+                                    f" {guard.MAX_CHARS // 2**20} MiB of YAML at once. Is it the right file?")
             try:
                 text = f.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
@@ -205,6 +248,9 @@ def from_objects(objs: Mapping | Iterable[Mapping]) -> list[Manifest]:
     """Wrap dicts passed from Python (one, or a list) as manifests, checking each is an object."""
     if isinstance(objs, Mapping):
         objs = [objs]
+    if isinstance(objs, (str, bytes)) or not isinstance(objs, Iterable):
+        raise ManifestError(f"expected YAML text, an object dict or a list of them, got a {type(objs).__name__}"
+                            f" ({objs!r:.40}).")
     out = []
     for i, obj in enumerate(objs, 1):
         if not isinstance(obj, Mapping):
@@ -213,7 +259,8 @@ def from_objects(objs: Mapping | Iterable[Mapping]) -> list[Manifest]:
     return out
 
 
-def _objects(data: object, node: yaml.Node | None, text: str, source: str, doc: int) -> list[Manifest]:
+def _objects(data: object, node: yaml.Node | None, text: str, source: str, doc: int, *,
+             values: bool = True) -> list[Manifest]:
     line = node.start_mark.line + 1 if node is not None else 0
     where = Location(source, doc, line) if line else f"object {doc}"
     if not isinstance(data, dict):
@@ -237,15 +284,15 @@ def _objects(data: object, node: yaml.Node | None, text: str, source: str, doc: 
             prefix = f"items[{i - 1}]"
             sub = {k[len(prefix) + 1:]: v for k, v in lines.items() if k.startswith(prefix + ".")}
             m = Manifest(item, source, doc, lines.get(prefix, line), i, sub)
-            _check(m, text)
+            _check(m, text, values)
             out.append(m)
         return out
     m = Manifest(data, source, doc, line, None, lines)
-    _check(m, text)
+    _check(m, text, values)
     return [m]
 
 
-def _check(m: Manifest, text: str) -> None:
+def _check(m: Manifest, text: str, values: bool = True) -> None:
     if not isinstance(m.obj, dict):
         raise ManifestError(f"{m.where}: expected a Kubernetes object, found a {type(m.obj).__name__}.")
     missing = [k for k in ("apiVersion", "kind") if not m.obj.get(k)]
@@ -257,10 +304,19 @@ def _check(m: Manifest, text: str) -> None:
             + snippet(text, m.line)).rstrip())
     for key in ("apiVersion", "kind"):
         if not isinstance(m.obj[key], str):
-            raise ManifestError(f"{m.where}: {key} must be a string, found {m.obj[key]!r}.")
+            raise ManifestError(f"{m.where}: {key} must be a string, found {m.obj[key]!r:.60}.")
     meta = m.obj.get("metadata")
     if meta is not None and not isinstance(meta, dict):
         raise ManifestError(f"{m.where}: metadata must be a mapping, found {type(meta).__name__}.")
+    for key in ("name", "namespace", "generateName"):
+        value = (meta or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            line = m.field_line(f"metadata.{key}")
+            at = f" (line {line})" if line and m.source != "object" else ""
+            raise ManifestError(f"{m.where}: metadata.{key}{at} must be a string, found a"
+                                f" {type(value).__name__} ({value!r:.60}); quote it if it is a number.")
+    if values:
+        guard.check_data(m.obj, m.where, m.field_line if m.lines else None)
     if not m.name and not (meta or {}).get("generateName"):
         raise ManifestError(f"{m.where}: the {m.kind} has no metadata.name: give it one"
                             " (or metadata.generateName, which only create takes).")
@@ -305,6 +361,10 @@ def _field_lines(node: yaml.Node) -> dict[str, int]:
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, source: str, doc: int) -> ManifestError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit("tag ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        problem = (f"the tag {tag} has no meaning in a Kubernetes manifest (k8slab reads plain YAML:"
+                   " no Python objects); remove the tag")
     if mark is None:
         return ManifestError(f"YAML syntax error in document {doc} ({source}): {problem}")
     lines = text.splitlines()

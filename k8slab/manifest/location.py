@@ -25,7 +25,16 @@ def snippet(text: str, line: int, column: int | None = None) -> str:
     if not 1 <= line <= len(lines):
         return ""
     number = f"{line:>4} | "
-    out = f"{number}{lines[line - 1]}"
+    text = lines[line - 1]
+    if len(text) > _WIDTH:  # a long line (minified JSON, 3,000 brackets): the part around the column
+        start = max(0, min((column or 1) - 1 - _WIDTH // 2, len(text) - _WIDTH))
+        text = ("…" if start else "") + text[start:start + _WIDTH] + ("…" if start + _WIDTH < len(text) else "")
+        if column:
+            column = column - start + (1 if start else 0)
+    out = f"{number}{text}"
     if column:
         out += "\n" + " " * (len(number) - 2) + "| " + " " * (column - 1) + "^"
     return out
+
+
+_WIDTH = 100

@@ -98,14 +98,18 @@ def lookup(name: str, variables: Mapping | None) -> object:
 
 def _mark(node: yaml.Node, start, end) -> None:
     # represented nodes carry no marks; give them the placeholder's, for error lines
-    node.start_mark, node.end_mark = start, end
-    if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            _mark(child, start, end)
-    elif isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            _mark(k, start, end)
-            _mark(v, start, end)
+    seen: set[int] = set()
+    stack = [node]
+    while stack:  # a loop, not recursion: a value may be deep, or hold itself
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        n.start_mark, n.end_mark = start, end
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(x for pair in n.value for x in pair)
 
 
 class Renderer:
@@ -171,6 +175,9 @@ class Renderer:
             ph = self._placeholder(match)
             raise self._error(ph, f"{{{{ {ph.name} }}}} is a {type(value).__name__}, which has no YAML form;"
                                   " use a str, number, bool, None, list or dict.") from None
+        except RecursionError:
+            ph = self._placeholder(match)
+            raise self._error(ph, f"{{{{ {ph.name} }}}} is nested too deeply to put into YAML.") from None
         return node
 
     def _text(self, value: object, match: re.Match) -> str:

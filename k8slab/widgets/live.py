@@ -86,6 +86,29 @@ def _close_earlier_runs_of(origin: tuple[str, str] | None) -> None:
             m.close()
 
 
+
+def seconds(value: object, name: str = "timeout") -> float:
+    """``value`` as a number of seconds (not negative), or a UsageError naming ``name``."""
+    import math
+
+    from k8slab.errors import UsageError
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise UsageError(f"{name} must be a number of seconds (0 or more), not {type(value).__name__} {value!r:.40}.")
+    return float(value)
+
+
+def close_parts(view, *names: str) -> None:
+    """Close a view's model and child widgets, skipping those a failed constructor never made.
+
+    ipywidgets calls ``close()`` when the object is collected, so a view whose model
+    raised in ``__init__`` must not add an AttributeError to the model's error.
+    """
+    for name in ("model", *names):
+        part = view.__dict__.get(name)
+        if part is not None:
+            part.close()
+
 class LiveModel(HasTraits):
     """Traits kept up to date from one or more watches.
 
@@ -188,6 +211,7 @@ class LiveModel(HasTraits):
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Wait until ``predicate()`` holds (checked after every event); False on timeout."""
+        timeout = seconds(timeout)
         with self._cond:
             return self._cond.wait_for(predicate, timeout)
 

@@ -19,7 +19,7 @@ from k8slab import errors as E
 from k8slab.api import readiness
 from k8slab.api.fetch import read
 
-from .live import LiveModel
+from .live import LiveModel, seconds
 from .target import FAILING_REASONS, owned_by, pod_state, resolve, selector_string
 
 KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -267,7 +267,7 @@ class RolloutModel(LiveModel):
         is waited for (not answered from the previous rollout). On timeout, returns
         the state at that moment (``progressing`` or ``waiting``).
         """
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + seconds(timeout)
         gen = 0
         if self._t is not None:
             try:

@@ -9,6 +9,7 @@ import ipywidgets as W
 from k8slab.api.duration import parse_duration
 
 from .display import label, show_and_wait
+from .live import close_parts
 from .rollout_model import RolloutModel
 
 STATE_COLOURS = {"waiting": "#777", "progressing": "#1565c0", "complete": "#2e7d32", "failed": "#c62828"}
@@ -48,8 +49,8 @@ class RolloutWatcher(W.VBox):
 
     def __init__(self, target: str, namespace: str | None = None, timeout: float | None = None, *,
                  model: RolloutModel | None = None, **model_kwargs):
-        self.model = model or RolloutModel(target, namespace, **model_kwargs)
         self.timeout = DEFAULT_TIMEOUT if timeout is None else parse_duration(timeout, what="timeout")
+        self.model = model or RolloutModel(target, namespace, **model_kwargs)
         self.title = W.HTML()
         self.state = W.HTML()
         self.bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="old → new",
@@ -92,7 +93,7 @@ class RolloutWatcher(W.VBox):
 
     def wait(self, timeout: float | None = None) -> str:
         """Wait for the rollout to complete or fail; return the state (see :meth:`RolloutModel.wait`)."""
-        return self.model.wait(self.timeout if timeout is None else timeout)
+        return self.model.wait(self.timeout if timeout is None else parse_duration(timeout, what="timeout"))
 
     def _bundle(self) -> tuple[dict, dict]:
         data = dict(super()._repr_mimebundle_() or {})
@@ -112,8 +113,6 @@ class RolloutWatcher(W.VBox):
         return f"<RolloutWatcher {self.model.summary()}>"
 
     def close(self) -> None:
-        """Stop the watches and close the view's widgets."""
-        self.model.close()
-        for w in (self.title, self.state, self.bar, self.table, self.conditions, self.events):
-            w.close()
+        """Stop the watches and close the view's widgets (also after a constructor that failed)."""
+        close_parts(self, "title", "state", "bar", "table", "conditions", "events")
         super().close()

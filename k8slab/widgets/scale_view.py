@@ -7,6 +7,7 @@ import html
 import ipywidgets as W
 
 from .display import label, show_and_wait
+from .live import close_parts, seconds
 from .scale_model import ScaleModel
 from .target import POD_COLOURS
 
@@ -42,8 +43,8 @@ class ScaleWidget(W.VBox):
 
     def __init__(self, target: str, namespace: str | None = None, *, settle_timeout: float = 15.0,
                  model: ScaleModel | None = None, **model_kwargs):
+        self.settle_timeout = seconds(settle_timeout, "settle_timeout")
         self.model = model or ScaleModel(target, namespace, **model_kwargs)
-        self.settle_timeout = settle_timeout
         m = self.model
         self.title = W.HTML()
         self.slider = W.IntSlider(value=max(0, m.replicas), min=0, max=self._slider_max(m.replicas),
@@ -126,8 +127,6 @@ class ScaleWidget(W.VBox):
         return f"<ScaleWidget {self.model.summary()}>"
 
     def close(self) -> None:
-        """Stop the watches and close the view's widgets."""
-        self.model.close()
-        for w in (self.title, self.slider, self.number, self.counts, self.chips, self.message):
-            w.close()
+        """Stop the watches and close the view's widgets (also after a constructor that failed)."""
+        close_parts(self, "title", "slider", "number", "counts", "chips", "message")
         super().close()

@@ -11,6 +11,7 @@ from k8slab.api.duration import parse_duration
 from k8slab.api.table import render_html
 
 from .display import label, show_and_wait
+from .live import close_parts
 from .table_model import TableModel
 
 DEFAULT_TIMEOUT = 30.0
@@ -29,8 +30,8 @@ class WatchTable(W.VBox):
 
     def __init__(self, type: str, *names: str, timeout: float | None = None, model: TableModel | None = None,
                  **kwargs):
-        self.model = model or TableModel(type, *names, **kwargs)
         self.timeout = DEFAULT_TIMEOUT if timeout is None else parse_duration(timeout, what="timeout")
+        self.model = model or TableModel(type, *names, **kwargs)
         self.header = W.HTML()
         self.table = W.HTML()
         self.table.add_class("k8slab-watch-table")
@@ -76,9 +77,7 @@ class WatchTable(W.VBox):
 
     def close(self) -> None:
         """Stop the watch and close the view."""
-        if self._timer is not None:
+        if getattr(self, "_timer", None) is not None:
             self._timer.cancel()
-        self.model.close()
-        self.header.close()
-        self.table.close()
+        close_parts(self, "header", "table")
         super().close()

@@ -39,6 +39,9 @@ def cell_or_files(verb: str, cell: str | None, files: list[str]) -> str | None:
     return text
 
 
+READS_CELL = True  # %%k8s apply: the cell is YAML; every other verb refuses a cell body
+
+
 def run(args, cell, shell):
     from ...api.apply import apply
 

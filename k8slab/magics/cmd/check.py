@@ -5,15 +5,9 @@ from __future__ import annotations
 from ..parser import CmdParser, add_namespace_flags, duration_flag
 
 
-class _Intermixed(CmdParser):
-    """Conditions may come after flags: ``check pods -l app=web count=3``."""
-
-    def parse_args(self, args=None, namespace=None):
-        return self.parse_intermixed_args(args, namespace)
-
-
 def build_parser() -> CmdParser:
-    p = _Intermixed("check", description="Assert conditions on one object, waiting up to --timeout:"
+    # CmdParser intermixes: conditions may come after flags (check pods -l app=web count=3)
+    p = CmdParser("check", description="Assert conditions on one object, waiting up to --timeout:"
                   " prints ✓ when they hold, else ✗ with what was expected and found, and fails the cell.\n"
                   "Keys: replicas ready available updated phase type image restarts node port nodePort"
                   " clusterIP succeeded labels.K annotations.K data.K condition.T, or any field path;"

@@ -102,6 +102,9 @@ def build_parser() -> CmdParser:
 _YAML_FLAGS = ("namespace", "dry_run", "output", "show_secrets", "filename", "words", "kind", "name", "command")
 
 
+READS_CELL = True  # %%k8s create: the cell's YAML, as create -f
+
+
 def _yaml(args, cell, shell):
     from ...api.create import create
     from .apply import cell_or_files

@@ -36,6 +36,9 @@ def build_parser() -> CmdParser:
     return p
 
 
+READS_CELL = True  # %%k8s delete: the cell is YAML; every other verb refuses a cell body
+
+
 def run(args, cell, shell):
     from ...api.delete import delete
 

@@ -18,6 +18,9 @@ def build_parser() -> CmdParser:
     return p
 
 
+READS_CELL = True  # %%k8s diff: the cell is YAML; every other verb refuses a cell body
+
+
 def run(args, cell, shell):
     from ...api.apply import apply
 

@@ -39,7 +39,7 @@ def run(args, cell, shell):
             raise UsageError("--raw takes an API path only, e.g. %k8s get --raw /apis/apps/v1")
         from ...api.raw import get_raw
 
-        return get_raw(args.raw)
+        return get_raw(args.raw, show_secrets=args.show_secrets)
     if not args.type:
         raise UsageError("%k8s get: a resource type is required, e.g. %k8s get pods (see %k8s api-resources)")
     if args.watch:  # k8slab.widgets hook: a live WatchTable for --timeout (default 30s)

@@ -169,7 +169,7 @@ API_CASES = [
     ("scale-replicas-bool", lambda: k8slab.scale("deploy/web", replicas=True), ["replicas", "bool"]),
     ("scale-replicas-negative", lambda: k8slab.scale("deploy/web", replicas=-1), ["replicas", "negative"]),
     ("scale-replicas-missing", lambda: k8slab.scale("deploy/web"), ["replicas"]),
-    ("scale-wait-str", lambda: k8slab.scale("deploy/web", replicas=1, wait="abc"), ["wait", "str"]),
+    ("scale-wait-str", lambda: k8slab.scale("deploy/web", replicas=1, wait="abc"), ["wait", "'abc'", "duration"]),
     ("logs-none", lambda: k8slab.logs(None), ["k8slab.logs", "pod", "NoneType"]),
     ("logs-tail-str", lambda: k8slab.logs("web", tail="10"), ["tail", "str"]),
     ("describe-namespace-int", lambda: k8slab.describe("pods", namespace=1), ["namespace"]),

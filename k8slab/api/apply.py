@@ -161,6 +161,10 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
                          " only the server can compute an apply's result. Use --dry-run=server (dry_run=\"server\")"
                          " to check without storing, or --diff to see what would change.")
     dry_run = mode == "server"
+    from k8slab.api.duration import parse_duration
+
+    # read before anything is sent: a bad wait must not be found after the cluster changed
+    wait_timeout = (DEFAULT_WAIT if wait is True else parse_duration(wait, what="k8slab.apply: wait")) if wait else None
     if progress is not None and not callable(progress):
         raise UsageError(f"k8slab.apply: progress must be a function taking a str, not {progress!r:.40}.")
     if prune and not selector:
@@ -198,9 +202,7 @@ def apply(text_or_objs: str | Mapping | Iterable[Mapping] | None = None, *, file
     if wait:
         from k8slab.api.watching import wait_ready
 
-        from k8slab.api.duration import parse_duration
-
-        timeout = DEFAULT_WAIT if wait is True else parse_duration(wait, what="wait")
+        timeout = wait_timeout
         try:
             wait_ready([(p.info, p.namespace, p.m.name) for p in plans], timeout=timeout, progress=progress,
                        done="✓ the object is ready" if len(plans) == 1 else f"✓ all {len(plans)} objects are ready")

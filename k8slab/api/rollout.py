@@ -1,8 +1,11 @@
 """``k8slab.rollout``: status, history, undo, restart, pause and resume, as ``kubectl rollout``.
 
 Undo works as kubectl's: a Deployment gets the pod template of the ReplicaSet of
-the chosen revision (without its ``pod-template-hash`` label); a StatefulSet or
-DaemonSet gets the ControllerRevision's stored patch.
+the chosen revision (without its ``pod-template-hash`` label) and that ReplicaSet's
+annotations (so ``kubernetes.io/change-cause`` follows the revision back, and
+``rollout history`` labels the new revision as kubectl's does), keeping its own
+bookkeeping annotations; a StatefulSet or DaemonSet gets the ControllerRevision's
+stored patch.
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ FIELD_MANAGER = "k8slab-rollout"
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+# a Deployment keeps these of its own on undo; every other annotation comes from the
+# target ReplicaSet (kubectl's annotationsToSkip)
+_KEEP_ON_UNDO = frozenset({
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    "deployment.kubernetes.io/revision-history",
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "deprecated.deployment.rollback.to",
+})
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 ACTIONS = ("status", "history", "undo", "restart", "pause", "resume")
 
@@ -188,11 +201,27 @@ def _undo(t: Target, *, to_revision, **_) -> Lines:
         if _same_template(current, target.template):
             return Lines([f"{t.label} skipped rollback (current template already matches revision"
                           f" {target.number})"], [obj])
-        patch = [{"op": "replace", "path": "/spec/template", "value": target.template}]
+        patch = [{"op": "replace", "path": "/spec/template", "value": target.template},
+                 {"op": "add", "path": "/metadata/annotations",  # add: replaces, or creates if none
+                  "value": undo_annotations(obj, target.source)}]
         answer = _patch(t, patch, "application/json-patch+json")
     else:
         answer = _patch(t, target.source.get("data") or {}, "application/strategic-merge-patch+json")
     return Lines([f"{t.label} rolled back"], [answer])
+
+
+def undo_annotations(deployment: dict, replicaset: dict) -> dict:
+    """The annotations a Deployment gets when rolled back to ``replicaset``, as kubectl sets them.
+
+    Its own bookkeeping annotations (revision, last-applied configuration, replica
+    counts) stay; every other annotation is the ReplicaSet's, so the target revision's
+    ``kubernetes.io/change-cause`` comes back and one the target lacks goes away.
+    """
+    own = deployment["metadata"].get("annotations") or {}
+    theirs = replicaset["metadata"].get("annotations") or {}
+    out = {k: v for k, v in own.items() if k in _KEEP_ON_UNDO}
+    out.update({k: v for k, v in theirs.items() if k not in _KEEP_ON_UNDO})
+    return out
 
 
 def _same_template(a: dict, b: dict) -> bool:

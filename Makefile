@@ -13,7 +13,7 @@ ENGINE ?= auto
 # make test-kind: what runs on kind (the unit tests and the series, outputs not compared:
 # the stored ones are the real-node engine's); .github/workflows/notebooks-kind.yml runs it
 KIND_TESTS       ?= $(wildcard tests/test_*_unit.py) notebooks
-KIND_PYTEST_ARGS := -o addopts= -p no:cacheprovider -ra --nbval-lax --nbval-cell-timeout=600
+KIND_PYTEST_ARGS := -o addopts= -p no:cacheprovider -ra --nbval-lax --k8slab-solutions --nbval-cell-timeout=600
 
 .PHONY: venv build up lab test test-kind bench down doctor clean-venv
 
@@ -34,11 +34,12 @@ up: build              ## start the lab cluster (reuses a healthy one)
 lab: up                ## the main job: cluster up, JupyterLab on notebooks/
 	$(BIN)/k8slab lab
 
+# --k8slab-solutions (also in pyproject's addopts): the lessons' reference solutions run before their checks
 test: venv             ## the whole suite on the engine it is written for (local, else kwok; never kind)
 	@engine=$$($(BIN)/python -m k8slab.engine.suite $(ENGINE)) || exit 2; \
 	echo "make test: the suite on the $$engine engine"; \
 	$(BIN)/k8slab build --engine $$engine && $(BIN)/k8slab up --engine $$engine || exit $$?; \
-	rc=0; $(BIN)/pytest tests $(wildcard notebooks) $(PYTEST_ARGS) || rc=$$?; \
+	rc=0; $(BIN)/pytest tests $(wildcard notebooks) --k8slab-solutions $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 
 test-kind: venv        ## on kind: unit tests + the series under --nbval-lax (every cell must run)

@@ -2,8 +2,9 @@
 
 ``python tools/nbexec.py [NN ...]`` executes each notebook top to bottom in a fresh
 kernel (as Run All does), writes the outputs back, and drops the per-cell execution
-timestamps nbclient adds (they change on every run and say nothing). The stored outputs
-are then this cluster's; nbval compares later runs with them through k8slab's sanitizer.
+timestamps nbclient adds (they change on every run and say nothing). Lessons' reference
+solutions run, as in the test run (``K8SLAB_SOLUTIONS=1``). The stored outputs are then
+this cluster's; nbval compares later runs with them through k8slab's sanitizer.
 A notebook that fails is left as it was, and the command exits 1 naming the cell.
 """
 
@@ -36,6 +37,9 @@ def run(path: Path, timeout: int = 600) -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    import os
+
+    os.environ["K8SLAB_SOLUTIONS"] = "1"  # the kernels inherit it: solutions run, as under pytest
     wanted = argv or [p.name[:2] for p in sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))]
     failed = 0
     for prefix in wanted:

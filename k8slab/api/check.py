@@ -208,7 +208,8 @@ class CheckResult(str):
 
 @checked
 def check(target: str, *conditions: str, namespace: str | None = None,
-          timeout: float | str = DEFAULT_TIMEOUT, selector: str | None = None) -> CheckResult:
+          timeout: float | str = DEFAULT_TIMEOUT, selector: str | None = None,
+          hint: str | None = None) -> CheckResult:
     """Check conditions on one object, waiting up to ``timeout`` for them to hold.
 
     Args:
@@ -222,6 +223,7 @@ def check(target: str, *conditions: str, namespace: str | None = None,
         namespace: Namespace (default: the session's).
         timeout: Seconds or a duration (``30s``); ``0`` checks once.
         selector: Label selector for a bare ``TYPE`` (``-l app=web``).
+        hint: One more hint line for a failure, e.g. what a lesson's task asked for.
 
     Returns:
         A :class:`CheckResult` printing ``✓ deployment.apps/web: replicas=3, ready=3``.
@@ -234,6 +236,15 @@ def check(target: str, *conditions: str, namespace: str | None = None,
         >>> k8slab.check("deploy/web", "replicas=3", "ready=3", timeout="30s")  # doctest: +SKIP
         ✓ deployment.apps/web: replicas=3, ready=3
     """
+    try:
+        return _check(target, conditions, namespace, timeout, selector)
+    except CheckFailedError as e:
+        if not hint:
+            raise
+        raise CheckFailedError(f"{e}\n  hint: {hint}") from None
+
+
+def _check(target: str, conditions, namespace, timeout, selector) -> CheckResult:
     conds = [Condition(c) for c in conditions] or [Condition("exists")]
     seconds = parse_duration(timeout)
     if "/" not in target and selector:

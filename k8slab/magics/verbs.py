@@ -31,6 +31,7 @@ VERBS: dict[str, str] = {
     "wait": "wait for a condition, a deletion or a JSONPath value",
     "check": "assert a condition on the cluster for an exercise (✓ or ✗)",
     "curl": "one HTTP(S) request to the lab (the ingress controller, a NodePort), shown like curl -i",
+    "solution": "a lesson's reference solution: %k8s solution N shows it; %%k8s solution N keeps it",
     "explain": "the documentation of a type or field, from the server's OpenAPI",
     "api-resources": "the resource types the server serves",
     "tree": "the ownership tree of an object (Deployment → ReplicaSets → Pods)",

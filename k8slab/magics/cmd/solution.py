@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ..parser import CmdParser
 
+READS_CELL = True  # %%k8s solution N: the cell is the reference solution
+
 
 def build_parser() -> CmdParser:
     p = CmdParser("solution", description="A lesson's reference solution. As a cell (%%k8s solution N),"

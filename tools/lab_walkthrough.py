@@ -5,6 +5,8 @@ Starts JupyterLab (as ``k8slab lab`` does, on a free localhost port) on a copy o
 all its cells (outputs cleared first) with JupyterLab's run-all command, waits
 until the kernel is idle, saves, and reads the saved file back: every code cell
 must have run, and none may hold an error. One screenshot per notebook goes to the output directory.
+The lessons' reference solutions run (``K8SLAB_SOLUTIONS=1``, as under ``pytest --k8slab-solutions``):
+without them a learner's Run All stops, by design, at the first task's check.
 
 Example:
     .venv/bin/python tools/lab_walkthrough.py                  # the whole series
@@ -56,7 +58,8 @@ def _start_lab(root: Path, log) -> tuple[subprocess.Popen, str, str]:
            f"--LabApp.workspaces_dir={root / '.workspaces'}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    env = {**os.environ, "K8SLAB_SOLUTIONS": "1"}  # the solved path: every task's solution runs
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:

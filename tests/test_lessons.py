@@ -152,3 +152,36 @@ def test_run_all_leaves_the_task_undone_and_the_test_run_solves_it(namespace, tm
     assert strict.returncode == 0 and f"{len(LESSON)} passed" in strict.stdout, strict.stdout[-1500:]
     unsolved = _pytest(path, "--nbval", "--k8slab-sanitize")
     assert unsolved.returncode == 1 and "2 failed" in unsolved.stdout, unsolved.stdout[-1500:]
+
+
+@pytest.mark.cluster
+def test_a_learners_run_all_of_a_series_notebook_stops_at_its_first_task(cluster, monkeypatch):
+    """06 as a learner runs it: the stub says it is a task, the solution is not applied, the check fails."""
+    from pathlib import Path
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    import k8slab
+    from _k8s_objects import pin_lab_context
+
+    monkeypatch.delenv(SOLUTIONS_ENV, raising=False)
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    nb = nbformat.read(notebooks / "06-configmaps.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    try:
+        with pytest.raises(CellExecutionError) as err:
+            NotebookClient(nb, timeout=300, kernel_name="python3",
+                           resources={"metadata": {"path": str(notebooks)}}).execute()
+    finally:
+        pin_lab_context()
+        k8slab.delete("namespace/lab-06-configmaps", wait=False, ignore_not_found=True)
+    assert "✗ configmap/my-config: data.log_level: expected debug, found <none>" in str(err.value)
+    assert "hint: task 1: log_level: debug under data" in str(err.value)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
+    stub, kept, check = ran[-3:]
+    assert "k8slab-task" in stub.metadata.tags and stub.outputs[0].text.startswith("✎ this cell is a task for you")
+    assert kept.outputs[0].text.startswith("🔒 solution 1 is kept back (not run)")
+    assert "k8slab-check" in check.metadata.tags

@@ -185,3 +185,8 @@ def test_a_learners_run_all_of_a_series_notebook_stops_at_its_first_task(cluster
     assert "k8slab-task" in stub.metadata.tags and stub.outputs[0].text.startswith("✎ this cell is a task for you")
     assert kept.outputs[0].text.startswith("🔒 solution 1 is kept back (not run)")
     assert "k8slab-check" in check.metadata.tags
+
+
+def test_a_solution_with_a_syntax_error_is_named_on_every_run(ip, plain_run):
+    with pytest.raises(UsageError, match=r"%%k8s solution 4: the solution has a syntax error on line 1"):
+        ip.run_cell_magic("k8s", "solution 4", "x = (%k8s get pods)\n")

@@ -51,15 +51,16 @@ def keep(number: str, body: str, shell) -> None:
     """The ``%%k8s solution N`` cell: keep the text; execute it only in a test run."""
     if not body.strip():
         raise UsageError(f"%%k8s solution {number}: the cell has no solution in it.")
+    from .cellrun import compile_cell, run_as_text
+
+    # a typo in a solution must fail every run, not only the test run that executes it
+    code = compile_cell(body, shell, f"%%k8s solution {number}: the solution")
     _SOLUTIONS[number] = body
     if not solutions_run():
         print(f"🔒 solution {number} is kept back (not run): do the task yourself, then run the check."
               f" Stuck? %k8s solution {number} shows it.")
         return
-    from .needs import _compile, _run_as_text
-
-    code = _compile(body, shell)
-    text, error = _run_as_text(code, shell)
+    text, error = run_as_text(code, shell)
     print(f"▶ solution {number}: run by the test run ({SOLUTIONS_ENV}=1)\n{text}",
           end="" if text.endswith("\n") else "\n")
     if error is not None:

@@ -6,11 +6,14 @@ all its cells (outputs cleared first) with JupyterLab's run-all command, waits
 until the kernel is idle, saves, and reads the saved file back: every code cell
 must have run, and none may hold an error. One screenshot per notebook goes to the output directory.
 The lessons' reference solutions run (``K8SLAB_SOLUTIONS=1``, as under ``pytest --k8slab-solutions``):
-without them a learner's Run All stops, by design, at the first task's check.
+without them a learner's Run All stops, by design, at the first task's check. ``--learner`` walks
+that path instead: Run All must stop at the check of task 1 (the first error, in a cell tagged
+``k8slab-check``), with no solution applied and no later cell run.
 
 Example:
     .venv/bin/python tools/lab_walkthrough.py                  # the whole series
     .venv/bin/python tools/lab_walkthrough.py 03 04 --out /tmp/walk
+    .venv/bin/python tools/lab_walkthrough.py 06 --learner       # as a learner: stops at task 1
 
 Needs the lab cluster up (``k8slab up``), chromium and playwright
 (``pip install -e '.[browser]'``). Exit status 1 when a notebook fails.
@@ -49,7 +52,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_lab(root: Path, log) -> tuple[subprocess.Popen, str, str]:
+def _start_lab(root: Path, log, learner: bool = False) -> tuple[subprocess.Popen, str, str]:
     port, token = _free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--expose-app-in-browser", f"--port={port}",
            "--ServerApp.ip=127.0.0.1",
@@ -58,7 +61,9 @@ def _start_lab(root: Path, log) -> tuple[subprocess.Popen, str, str]:
            f"--LabApp.workspaces_dir={root / '.workspaces'}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    env = {**os.environ, "K8SLAB_SOLUTIONS": "1"}  # the solved path: every task's solution runs
+    env = {k: v for k, v in os.environ.items() if k != "K8SLAB_SOLUTIONS"}
+    if not learner:
+        env["K8SLAB_SOLUTIONS"] = "1"  # the solved path: every task's solution runs
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -87,7 +92,29 @@ def _check_saved(path: Path) -> list[str]:
     return problems
 
 
-def walk(names: list[str], out_dir: Path) -> int:
+def _check_learner(path: Path) -> list[str]:
+    """Problems in a learner's saved run: it must stop at task 1's check, nothing solved for them."""
+    nb = json.loads(path.read_text())
+    code = [(i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    errors = [i for i, c in code if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    if not errors:
+        return ["Run All went through: no task's check failed"]
+    first = nb["cells"][errors[0]]
+    problems = []
+    if "k8slab-check" not in first.get("metadata", {}).get("tags", []) or "task 1:" not in "".join(first["source"]):
+        problems.append(f"cell {errors[0]} failed, not the check of task 1")
+    ran_after = [i for i, c in code if i > errors[0] and c.get("execution_count") is not None]
+    if ran_after:
+        problems.append(f"cells {ran_after[:3]} ran after the failed check")
+    for i, c in code:
+        text = "".join("".join(o.get("text", "")) for o in c.get("outputs", []))
+        if "".join(c["source"]).startswith("%%k8s solution") and c.get("execution_count") is not None \
+                and "kept back (not run)" not in text:
+            problems.append(f"cell {i}: a solution ran on a learner's Run All")
+    return problems
+
+
+def walk(names: list[str], out_dir: Path, learner: bool = False) -> int:
     from playwright.sync_api import sync_playwright
 
     chromium = os.environ.get("K8SLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -105,7 +132,7 @@ def walk(names: list[str], out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
     with open(out_dir / "lab.log", "w") as log:
-        proc, url, token = _start_lab(root, log)
+        proc, url, token = _start_lab(root, log, learner)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=chromium, headless=True,
@@ -130,13 +157,15 @@ def walk(names: list[str], out_dir: Path) -> int:
                     page.screenshot(path=str(out_dir / f"{nb.stem}.png"), full_page=True)
                     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
                     page.close()
-                    problems = _check_saved(nb)
+                    problems = _check_learner(nb) if learner else _check_saved(nb)
                     took = time.monotonic() - started
                     if problems:
                         failed += 1
                         print(f"✗ {nb.name} ({took:.0f} s): " + "; ".join(problems), flush=True)
                     else:
-                        print(f"✓ {nb.name}: {code_cells} code cells ran, no error ({took:.0f} s)", flush=True)
+                        done = "stopped at task 1's check, as a learner's Run All should" if learner else \
+                            f"{code_cells} code cells ran, no error"
+                        print(f"✓ {nb.name}: {done} ({took:.0f} s)", flush=True)
                 browser.close()
         finally:
             proc.terminate()
@@ -154,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("numbers", nargs="*", help="only these notebooks, by number (e.g. 03 04)")
     p.add_argument("--out", type=Path, default=ROOT / "artifacts" / "walkthrough",
                    help="screenshots and the lab log (default artifacts/walkthrough, gitignored)")
+    p.add_argument("--learner", action="store_true",
+                   help="run as a learner (no K8SLAB_SOLUTIONS): each notebook must stop at task 1's check")
     args = p.parse_args(argv)
-    return walk(args.numbers, args.out)
+    return walk(args.numbers, args.out, learner=args.learner)
 
 
 if __name__ == "__main__":

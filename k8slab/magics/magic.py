@@ -103,7 +103,7 @@ class K8sMagics(Magics):
             return None
         if cell is not None and cell.strip() and not getattr(module, "READS_CELL", False):
             raise UsageError(f"%%k8s {verb} does not read the cell, so its body would be ignored: write"
-                             f" %k8s {verb} … on one line (cells are read by %%k8s apply, create, diff, delete and patch).")
+                             f" %k8s {verb} … on one line (cells are read by %%k8s apply, create, diff, delete, patch and solution).")
         from ..errors import ExpectationError, K8sLabError
 
         try:

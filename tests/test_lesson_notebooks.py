@@ -2,7 +2,7 @@
 
 Each task: a Markdown ``### Task N`` cell, a stub tagged ``k8slab-task`` holding ``___``
 blanks, a collapsed ``%%k8s solution N`` cell tagged ``k8slab-solution``, and a
-``%k8s check … --hint`` cell tagged ``k8slab-check``. A notebook made a lesson keeps
+``%k8s check … --hint`` cell (in 09: ``%k8s curl … --expect … --hint``) tagged ``k8slab-check``. A notebook made a lesson keeps
 no old-style hidden solution that a plain Run All would apply.
 """
 
@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-LESSONS = ["01", "02", "03", "04", "05", "06", "07", "08", "10"]
+LESSONS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
 
 
 def _notebook(prefix: str):
@@ -54,8 +54,10 @@ def problems(nb) -> list[str]:
             out.append(f"task {n}: the solution is not tagged k8slab-solution and collapsed")
         if "___" in solution.source:
             out.append(f"task {n}: the solution has a ___ blank")
-        if not checks or not checks[0].source.startswith("%k8s check ") or \
-                f"--hint 'task {n}:" not in checks[0].source:
+        # a check: %k8s check, or an HTTP answer checked with %k8s curl --expect (09, ingress)
+        is_check = bool(checks) and (checks[0].source.startswith("%k8s check ") or (
+            checks[0].source.startswith("%k8s curl ") and "--expect" in checks[0].source))
+        if not is_check or f"--hint 'task {n}:" not in checks[0].source:
             out.append(f"task {n}: no '%k8s check … --hint 'task {n}: …'' cell tagged k8slab-check after the solution")
     return out
 

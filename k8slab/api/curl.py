@@ -161,7 +161,7 @@ def _check(answer: HttpAnswer, status, body, header) -> str:
 def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes | None = None,
          resolve=None, insecure: bool = False, cacert: str | None = None, timeout: float = 10,
          expect_status: int | None = None, expect_body: str | None = None,
-         expect_header=None, wait: float = 0) -> HttpAnswer:
+         expect_header=None, wait: float = 0, hint: str | None = None) -> HttpAnswer:
     """Send one request to the lab and return the answer (printed like ``curl -i``, without ``Date``).
 
     Args:
@@ -179,6 +179,7 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
             expected and found. ``expect_header`` is ``"Name: part of the value"`` (or a list).
         wait: with expectations, seconds to keep asking (every 0.5 s) until they hold: a new
             Ingress takes the controller a moment to load.
+        hint: one more hint line for a failed expectation (a lesson's task), as ``check --hint``.
 
     Example:
         >>> k8slab.curl("http://app1.example.com/hostname", expect_status=200)  # doctest: +SKIP
@@ -186,6 +187,8 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
     scheme, host, port, target = _target(url)
     if expect_status is not None and (isinstance(expect_status, bool) or not isinstance(expect_status, int)):
         raise UsageError(f"curl: expect_status must be an HTTP status number such as 200 (got {expect_status!r})")
+    if hint is not None and not isinstance(hint, str):
+        raise UsageError(f"curl: hint must be text (got {hint!r})")
     if expect_body is not None and not isinstance(expect_body, str):
         raise UsageError(f"curl: expect_body must be text (got {expect_body!r})")
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
@@ -246,8 +249,10 @@ def curl(url: str, *, method: str | None = None, headers=None, data: str | bytes
         try:
             answer.checked = _check(answer, expect_status, expect_body, expect_header)
             return answer
-        except CheckFailedError:
+        except CheckFailedError as failed:
             if time.monotonic() >= deadline:
+                if hint:
+                    raise CheckFailedError(f"{failed}\n  hint: {hint}") from None
                 raise
             time.sleep(0.5)
 

@@ -29,6 +29,7 @@ def build_parser() -> CmdParser:
                    help="check: the header must be there (and contain PART)")
     p.add_argument("--wait", default="0s", help="with --expect*: keep asking until they hold, up to this "
                                                 "long (e.g. 30s: a new Ingress takes the controller a moment)")
+    p.add_argument("--hint", help="one more hint line shown when an --expect check fails (a lesson's task)")
     return p
 
 
@@ -37,4 +38,4 @@ def run(args, cell, shell):
 
     return curl(args.url, method=args.method, headers=args.headers, data=args.data, resolve=args.resolve,
                 insecure=args.insecure, cacert=args.cacert, timeout=parse_duration(args.max_time),
-                expect_status=args.expect, expect_body=args.expect_body, expect_header=args.expect_header, wait=parse_duration(args.wait))
+                expect_status=args.expect, expect_body=args.expect_body, expect_header=args.expect_header, wait=parse_duration(args.wait), hint=args.hint)

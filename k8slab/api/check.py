@@ -199,6 +199,11 @@ class CheckResult(str):
         self.object = obj
         return self
 
+    @property
+    def objects(self) -> list[dict]:
+        """``[object]`` (or ``[]``): the attribute every result of the kit has."""
+        return [self.object] if isinstance(self.object, dict) else []
+
     def __repr__(self) -> str:
         return str(self)
 

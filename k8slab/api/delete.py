@@ -39,7 +39,9 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
         context_vars: Values for ``{{ name }}`` placeholders in ``text``.
 
     Returns:
-        Lines ``deployment.apps "web" deleted`` (kubectl's wording).
+        Lines ``deployment.apps "web" deleted`` (kubectl's wording); ``.objects`` holds the objects
+        the server answered with (a pod, being deleted gracefully, comes back whole; most other
+        kinds are answered with a Status only, and are not in it).
 
     Raises:
         NotFoundError: An object does not exist (unless ``ignore_not_found``).
@@ -60,7 +62,7 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
     sess = session()
     query = {"propagationPolicy": policy, "dryRun": "All" if mode == "server" else None,
              "gracePeriodSeconds": grace_period}
-    lines, gone = [], []
+    lines, gone, deleted = [], [], []
     missing = []
     for t in found:
         if mode == "client":
@@ -73,6 +75,8 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
                 missing.append(t)
             continue
         lines.append(f'{t.info.name_prefix} "{t.name}" deleted' + dry_run_suffix(mode))
+        if answer.get("kind") != "Status":  # the object as the server had it when deleting
+            deleted.append(answer)
         # the deleted object's uid (a Status answer has none): a StatefulSet makes a pod of the same
         # name again at once, and the wait is for this one to be gone, as kubectl's is
         uid = (answer.get("metadata") or {}).get("uid") if answer.get("kind") != "Status" else None
@@ -94,7 +98,7 @@ def delete(*targets: str, namespace: str | None = None, selector: str | None = N
                 raise WaitTimeoutError(f"{t.label} was deleted but is still there after {seconds:g}s"
                                        " (finalizers or terminating pods). Check it with"
                                        f" %k8s describe {t.label}." + "\n" + "\n".join(lines))
-    return Lines(lines)
+    return Lines(lines, deleted)
 
 
 def _collect(targets, namespace, selector, all_, text, files, context_vars) -> list[Target]:

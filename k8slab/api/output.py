@@ -8,8 +8,31 @@ from ..errors import UsageError
 from .jsonpath import JSONPath, format_value, relaxed
 
 
+def api_objects(data: object) -> list[dict]:
+    """The Kubernetes objects held in ``data``: one object, a list of them, or a List's items."""
+    def is_object(x) -> bool:
+        return isinstance(x, dict) and "kind" in x and "metadata" in x
+
+    if is_object(data):
+        items = data.get("items")
+        return [i for i in items if is_object(i)] if isinstance(items, list) and data["kind"].endswith("List") \
+            else [data]
+    if isinstance(data, dict) and is_object(data.get("object")):  # a tree: {"object": …, "children": […]}
+        out = [data["object"]]
+        for child in data.get("children") or []:
+            out += api_objects(child)
+        return out
+    if isinstance(data, (list, tuple)):
+        return [x for item in data for x in api_objects(item)]
+    return []
+
+
 class TextResult(str):
-    """Text printed as is in a notebook (no quotes), with the data it came from in ``.data``."""
+    """Text printed as is in a notebook (no quotes), with the data it came from in ``.data``.
+
+    ``.objects`` is the list of Kubernetes objects among that data (empty when it holds none),
+    the same attribute every result of the kit has (tables, apply, delete, check, …).
+    """
 
     data: object = None
 
@@ -17,6 +40,10 @@ class TextResult(str):
         self = super().__new__(cls, text)
         self.data = data
         return self
+
+    @property
+    def objects(self) -> list[dict]:
+        return api_objects(self.data)
 
     def __repr__(self) -> str:
         return str(self)

@@ -131,7 +131,7 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
         selector: str | None = None, field_selector: str | None = None, output: str | None = None,
         show_labels: bool = False, sort_by: str | None = None, show_secrets: bool = False,
         show_managed_fields: bool = False, label_columns: list[str] | str | None = None,
-        ignore_not_found: bool = False):
+        ignore_not_found: bool = False) -> K8sTable | MultiTable | out.TextResult:
     """List objects of one type, or read some by name, like ``kubectl get``.
 
     Args:

@@ -105,3 +105,17 @@ def shell():
     if "k8s" not in ip.magics_manager.magics["line"]:
         ip.run_line_magic("load_ext", "k8slab")
     return ip
+
+
+def require_real_nodes() -> None:
+    """Skip unless the lab cluster runs containers; with ``K8SLAB_EXPECT_REAL_NODES=1`` (CI on the
+    real-node engine) fail instead, since a skip there would hide a broken engine."""
+    import pytest
+
+    import k8slab
+
+    pin_lab_context()
+    if not k8slab.runs_containers():
+        if os.environ.get("K8SLAB_EXPECT_REAL_NODES") == "1":
+            pytest.fail("K8SLAB_EXPECT_REAL_NODES=1 but every node of the lab cluster is simulated")
+        pytest.skip("the lab cluster simulates its pods (start it with: k8slab up --engine local)")

@@ -20,7 +20,7 @@ from k8slab.engine import cluster as engine_cluster
 from k8slab.engine import ingress
 from k8slab.errors import CheckFailedError, ClusterUnreachableError, NotFoundError, UsageError
 
-from _k8s_objects import pin_lab_context
+from _k8s_objects import require_real_nodes
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -78,11 +78,7 @@ spec:
 
 @pytest.fixture(scope="module")
 def real(cluster):
-    pin_lab_context()
-    if not k8slab.runs_containers():
-        if os.environ.get("K8SLAB_EXPECT_REAL_NODES") == "1":
-            pytest.fail("K8SLAB_EXPECT_REAL_NODES=1 but every node of the lab cluster is simulated")
-        pytest.skip("the lab cluster simulates its pods (start it with: k8slab up --engine local)")
+    require_real_nodes()
 
 
 @pytest.fixture(scope="module")

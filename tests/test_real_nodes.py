@@ -9,7 +9,6 @@ fails instead.
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.request
 
@@ -19,18 +18,14 @@ import k8slab
 from k8slab.client import session as S
 from k8slab.api.exec import CommandFailed
 
-from _k8s_objects import pin_lab_context, wait_for
+from _k8s_objects import require_real_nodes, wait_for
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def real_nodes(cluster):
-    pin_lab_context()
-    if not k8slab.runs_containers():
-        if os.environ.get("K8SLAB_EXPECT_REAL_NODES") == "1":
-            pytest.fail("K8SLAB_EXPECT_REAL_NODES=1 but every node of the lab cluster is simulated")
-        pytest.skip("the lab cluster simulates its pods (start it with: k8slab up --engine local)")
+    require_real_nodes()
 
 
 def _pod(ns: str, name: str) -> dict:

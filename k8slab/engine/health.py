@@ -40,7 +40,7 @@ def api_health(kubeconfig: str, context: str, timeout: float = 3) -> tuple[str, 
 
 
 def _rest(api, method: str, path: str, body=None, *, content_type: str = "application/json",
-          query: str = "", timeout: float = 10) -> dict:
+          query: str = "", timeout: float = 10, missing_ok: bool = False) -> dict | None:
     """One JSON request through the client's connection pool (no typed API classes:
     importing them cost seconds of CPU on every ``k8slab up``)."""
     from ..errors import EngineError
@@ -53,6 +53,8 @@ def _rest(api, method: str, path: str, body=None, *, content_type: str = "applic
     url = api.configuration.host + path + (f"?{query}" if query else "")
     resp = api.rest_client.pool_manager.request(method, url, body=data, headers=headers,
                                                 timeout=timeout, retries=False)
+    if resp.status == 404 and missing_ok:
+        return None
     if resp.status >= 400:
         raise EngineError(f"{method} {path} failed: HTTP {resp.status}: {resp.data[:300]!r}")
     return json.loads(resp.data or b"{}")
@@ -110,35 +112,22 @@ def apply_objects(kubeconfig: str, context: str, objects: list[dict]) -> None:
         api.close()
 
 
-def get_json(kubeconfig: str, context: str, path: str) -> dict | None:
-    """GET one API path as JSON; None when it is not found (404)."""
-    from ..errors import EngineError
-
+def _one(kubeconfig: str, context: str, method: str, path: str) -> dict | None:
     api = _api(kubeconfig, context)
     try:
-        return _rest(api, "GET", path)
-    except EngineError as exc:
-        if "HTTP 404" in str(exc):
-            return None
-        raise
+        return _rest(api, method, path, missing_ok=True)
     finally:
         api.close()
+
+
+def get_json(kubeconfig: str, context: str, path: str) -> dict | None:
+    """GET one API path as JSON; None when it is not found (404)."""
+    return _one(kubeconfig, context, "GET", path)
 
 
 def delete_object(kubeconfig: str, context: str, obj: dict) -> bool:
-    """Delete a bootstrap object (foreground for namespaces' contents); False when it was not there."""
-    from ..errors import EngineError
-
-    api = _api(kubeconfig, context)
-    try:
-        _rest(api, "DELETE", object_path(obj))
-        return True
-    except EngineError as exc:
-        if "HTTP 404" in str(exc):
-            return False
-        raise
-    finally:
-        api.close()
+    """Delete a bootstrap object; False when it was not there."""
+    return _one(kubeconfig, context, "DELETE", object_path(obj)) is not None
 
 
 def wait_api(kubeconfig: str, context: str, timeout: float) -> None:

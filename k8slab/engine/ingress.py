@@ -189,7 +189,7 @@ def _local_image(name: str, echo: Callable[[str], None]) -> None:
     from .local import images_cli
 
     wanted = gobuild.binaries_for_addon("ingress")
-    if any(n in wanted for _, n, _ in gobuild.missing(engine=None, thorough=False)):
+    if gobuild.missing([gobuild.component("traefik")], thorough=False, engine=None):
         echo(f"building Traefik {versions.TRAEFIK} from its Go module (once; about 4 minutes on 2 cores "
              f"with a cold Go cache) ...")
         gobuild.build(wanted, echo=echo)
@@ -266,28 +266,28 @@ def status(name: str = cluster.DEFAULT_NAME) -> IngressStatus:
     # an update (new flags, a new version) is done when every pod runs the new template
     current = (s.get("observedGeneration", 0) >= ds["metadata"].get("generation", 0)
                and s.get("updatedNumberScheduled", 0) == want and s.get("numberAvailable", 0) == want)
-    addresses = _ready_addresses(st) if ready else []
+    pods = (health.get_json(st.kubeconfig, st.context, f"/api/v1/namespaces/{NAMESPACE}/pods") or {}) \
+        .get("items") or []
+    addresses = _ready_addresses(st, pods) if ready else []
     ok = bool(want) and ready == want and current and len(addresses) == want
-    problem = "" if ok else (_pod_problem(st) or f"{ready}/{want} Traefik pods ready")
+    problem = "" if ok else (_pod_problem(pods) or f"{ready}/{want} Traefik pods ready")
     return IngressStatus(True, ok, addresses, f"{ready}/{want} ready", problem)
 
 
-def _ready_addresses(st) -> list[str]:
+def _ready_addresses(st, pods: list[dict]) -> list[str]:
     if st.engine == "kind":
         return [KIND_ADDRESS]
-    pods = health.get_json(st.kubeconfig, st.context, f"/api/v1/namespaces/{NAMESPACE}/pods") or {}
     out = []
-    for pod in pods.get("items") or []:
+    for pod in pods:
         conds = {c.get("type"): c.get("status") for c in (pod.get("status") or {}).get("conditions") or []}
         if conds.get("Ready") == "True" and pod["status"].get("hostIP"):
             out.append(pod["status"]["hostIP"])
     return sorted(out)
 
 
-def _pod_problem(st) -> str:
+def _pod_problem(pods: list[dict]) -> str:
     """The first waiting reason of a Traefik pod (ErrImagePull, CrashLoopBackOff, ...), if any."""
-    pods = health.get_json(st.kubeconfig, st.context, f"/api/v1/namespaces/{NAMESPACE}/pods") or {}
-    for pod in pods.get("items") or []:
+    for pod in pods:
         for cs in (pod.get("status") or {}).get("containerStatuses") or []:
             waiting = (cs.get("state") or {}).get("waiting") or {}
             if waiting.get("reason") and waiting["reason"] != "ContainerCreating":

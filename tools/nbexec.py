@@ -29,7 +29,9 @@ def run(path: Path, timeout: int = 600) -> str | None:
     try:
         client.execute()
     except CellExecutionError as exc:
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        # nbclient's text: the cell's source, then the error; keep both, without the long traceback
+        lines = str(exc).strip().splitlines()
+        return "\n".join(lines[:30] + (["..."] + lines[-12:] if len(lines) > 42 else lines[30:])) or repr(exc)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)

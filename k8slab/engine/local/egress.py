@@ -31,7 +31,6 @@ import os
 import select
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 from ...errors import EngineError
@@ -266,9 +265,3 @@ def describe(eg: Egress) -> str:
     return (f"on via slirp4netns (NAT in the lab's own namespace; upstream DNS {SLIRP_DNS}, "
             f"relaying to this machine's resolvers: {relays})")
 
-
-def wait_gone(pid: int, timeout: float = 3) -> bool:
-    deadline = time.monotonic() + timeout
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not alive(pid)

@@ -176,3 +176,22 @@ def test_egress_in_place_reaches_the_host_through_nat_and_leaves_it_untouched(cl
 
 def test_without_egress_coredns_answers_cluster_names_only(cluster):
     assert "forward" not in _corefile()
+
+
+def test_a_dead_slirp4netns_is_named_and_one_up_brings_it_back(client, server):
+    port = server.server_address[1]
+    try:
+        cluster.set_egress(NAME, "host", (port,), echo=lambda _l: None)
+        slirp = egress.running(local_engine.cp_dir(NAME))
+        local_engine.stop_program(NAME, "control-plane/slirp4netns")
+        st = cluster.status(NAME)
+        assert st.state == "broken" and "control-plane/slirp4netns" in st.problem
+        assert not _fetch(client, port)[0]
+        st = cluster.up(NAME, echo=lambda _l: None)  # a plain up: keeps the recorded egress
+        again = egress.running(local_engine.cp_dir(NAME))
+        assert st.healthy and again and again != slirp
+        reached, text, _ = _fetch(client, port)
+        assert reached, text
+    finally:
+        cluster.set_egress(NAME, "off", echo=lambda _l: None)
+    assert egress.running(local_engine.cp_dir(NAME)) is None

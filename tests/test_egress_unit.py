@@ -227,6 +227,18 @@ def test_coredns_upstream_is_switched_in_place(monkeypatch, have, upstream, chan
     assert "kubectl.kubernetes.io/restartedAt" in dep["spec"]["template"]["metadata"]["annotations"]
 
 
+@pytest.mark.parametrize("status, done", [
+    ({"observedGeneration": 3, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}, True),
+    ({"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}, False),
+    ({"observedGeneration": 3, "replicas": 3, "updatedReplicas": 2, "availableReplicas": 2}, False),
+    ({"observedGeneration": 3, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 1}, False),
+])
+def test_coredns_rollout_is_done_when_every_pod_runs_the_new_template(monkeypatch, status, done):
+    dep = {"metadata": {"generation": 3}, "spec": {"replicas": 2}, "status": status}
+    monkeypatch.setattr(health, "get_json", lambda kc, ctx, path: dep)
+    assert addons.coredns_rolled_out("kc", "ctx")[0] is done
+
+
 def test_doctor_asks_for_slirp4netns_only_when_egress_is_asked(monkeypatch):
     monkeypatch.setattr(egress, "installed", lambda: False)
     monkeypatch.setattr(local_engine, "egress_of", lambda n: INTERNET)

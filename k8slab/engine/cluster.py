@@ -185,7 +185,14 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
     mod = _module(chosen)
     st = mod.status(name)
     eg = _egress_mode(egress, mod.egress_of(name)) if chosen == "local" else None
-    if st.state == "running" and chosen == "local" and eg != mod.egress_of(name):
+    if eg is not None and eg.on:
+        from .local import egress as local_egress
+
+        if not local_egress.installed():
+            raise EngineError(f"egress needs slirp4netns, which is not installed; run: "
+                              f"{local_egress.APT_FIX} (or: k8slab up --no-egress)")
+    # in place while the cluster runs (starting too: e.g. CoreDNS restarting after a switch)
+    if st.state in ("running", "starting") and chosen == "local" and eg != mod.egress_of(name):
         _switch_egress(name, eg, echo)
         st = mod.status(name)
     if st.state == "running":

@@ -128,6 +128,24 @@ def coredns_ready(kubeconfig: str, context: str) -> tuple[bool, str]:
     return have >= want, f"CoreDNS {have}/{want} available"
 
 
+def coredns_rolled_out(kubeconfig: str, context: str) -> tuple[bool, str]:
+    """Whether every CoreDNS pod runs the Deployment's current template and is available."""
+    from ..health import get_json
+
+    try:
+        dep = get_json(kubeconfig, context, "/apis/apps/v1/namespaces/kube-system/deployments/coredns")
+    except Exception as exc:
+        return False, str(exc).splitlines()[0][:200]
+    if dep is None:
+        return False, "no CoreDNS Deployment"
+    want = (dep.get("spec") or {}).get("replicas", 1)
+    st = dep.get("status") or {}
+    done = (st.get("observedGeneration", 0) >= dep["metadata"].get("generation", 0)
+            and st.get("updatedReplicas", 0) == want and st.get("replicas", 0) == want
+            and st.get("availableReplicas", 0) == want)
+    return done, f"CoreDNS {st.get('updatedReplicas', 0)}/{want} restarted with the new configuration"
+
+
 def set_upstream(kubeconfig: str, context: str, upstream: str | None) -> bool:
     """Give CoreDNS ``upstream`` (or none) in place; True when its configuration changed.
 

@@ -361,7 +361,17 @@ def set_egress(name: str, eg: egress.Egress) -> bool:
         egress.save(cp_dir(name), egress.OFF)
         egress.stop(cp_dir(name), cp_pid)
         raise
-    changed |= addons.set_upstream(str(paths.kubeconfig_path()), kwok.context_name(name), eg.upstream_dns)
+    kubeconfig, ctx = str(paths.kubeconfig_path()), kwok.context_name(name)
+    if addons.set_upstream(kubeconfig, ctx, eg.upstream_dns):
+        changed = True
+        deadline = time.monotonic() + 120
+        while True:  # so that the next name lookup meets the new configuration
+            done, why = addons.coredns_rolled_out(kubeconfig, ctx)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                raise EngineError(f"{why} after 120s; see: k8slab status")
+            time.sleep(0.5)
     return changed
 
 

@@ -122,7 +122,10 @@ def _module(engine: str):
 def status(name: str = DEFAULT_NAME, engine: str | None = None) -> ClusterStatus:
     """The state of cluster ``name`` on its engine (recorded, else given, else kwok)."""
     engine = engine if engine and engine != "auto" else (recorded_engine(name) or "kwok")
-    return _module(engine).status(name)
+    st = _module(engine).status(name)
+    if engine == "kind" and st.state != "absent":
+        st.egress = "on (kind's default: pods reach the internet through Docker's NAT)"
+    return st
 
 
 def _check_name(name: str) -> None:

@@ -14,6 +14,7 @@ from .errors import K8sLabError
 
 EPILOG = """examples:
   k8slab up                      start the lab cluster (kind if Docker answers, else local)
+  k8slab up --egress             let real nodes' pods reach the internet (off by default)
   export KUBECONFIG=$(k8slab kubeconfig)
   k8slab status                  is it healthy? which processes, which nodes?
   k8slab doctor                  check Go, binaries, Docker, kind, ports, stale state
@@ -39,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
                     help="real nodes only: where images come from. local: only the lab's image "
                          "set (k8slab images), nothing leaves the machine; upstream: the set first, "
                          "then the public registries, for machines that reach them (default: local)")
+    eg = up.add_mutually_exclusive_group()
+    eg.add_argument("--egress", dest="egress", action="store_true", default=None,
+                    help="real nodes only: let pods reach the internet (NAT through slirp4netns in "
+                         "the lab's own namespace, and an upstream DNS resolver); the host's "
+                         "forwarding and firewall stay untouched. Remembered by the cluster; on a "
+                         "running cluster it is switched on in place. Off by default (kind: always "
+                         "on; kwok: does not apply)")
+    eg.add_argument("--no-egress", dest="egress", action="store_false",
+                    help="real nodes only: pods reach only the lab (the default), switched off in "
+                         "place on a running cluster")
     up.add_argument("--mirror", metavar="URL", default=None,
                     help="local and kwok engines: fetch release binaries from this mirror (laid out "
                          "as dl.k8s.io; default: $K8SLAB_MIRROR, else the official site)")
@@ -172,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                 from .engine import fetch
 
                 os.environ["K8SLAB_MIRROR"] = fetch.base_url(args.mirror)  # read by the build up runs
-            st = cluster.up(name=args.name, engine=args.engine, workers=args.workers, pull=args.pull)
+            st = cluster.up(name=args.name, engine=args.engine, workers=args.workers, pull=args.pull,
+                            egress=args.egress)
             return 0 if st.healthy else 1
         if args.command == "down":
             from .engine import cluster

@@ -122,7 +122,10 @@ def _module(engine: str):
 def status(name: str = DEFAULT_NAME, engine: str | None = None) -> ClusterStatus:
     """The state of cluster ``name`` on its engine (recorded, else given, else kwok)."""
     engine = engine if engine and engine != "auto" else (recorded_engine(name) or "kwok")
-    return _module(engine).status(name)
+    st = _module(engine).status(name)
+    if engine == "kind" and st.state != "absent":
+        st.egress = "on (kind's default: pods reach the internet through Docker's NAT)"
+    return st
 
 
 def _check_name(name: str) -> None:
@@ -134,17 +137,46 @@ def _check_name(name: str) -> None:
 
 
 def up(name: str = DEFAULT_NAME, engine: str = "auto", workers: int = 2, pull: str = "local",
-       echo: Callable[[str], None] = print) -> ClusterStatus:
-    """Start cluster ``name`` (or reuse it when healthy) and wait until every node is Ready."""
+       echo: Callable[[str], None] = print, egress: bool | None = None) -> ClusterStatus:
+    """Start cluster ``name`` (or reuse it when healthy) and wait until every node is Ready.
+
+    Args:
+        egress: real nodes only. True: pods may reach the internet (NAT through
+            slirp4netns and an upstream resolver); False: pods reach only the lab;
+            None (default): keep what the cluster has (off for a new one). On a
+            healthy cluster a change is made in place.
+    """
     _check_name(name)
     if not 0 <= workers <= 10:
         raise UsageError(f"--workers {workers} is out of range: use 0 to 10")
     with lock(name):
-        return _up(name, engine, workers, echo, pull)
+        return _up(name, engine, workers, echo, pull, egress)
+
+
+def _check_egress(engine: str, want: bool | None, echo: Callable[[str], None]) -> None:
+    if want is None or engine == "local":
+        return
+    if engine == "kwok":
+        raise UsageError("--egress/--no-egress does not apply to the kwok engine: its pods are "
+                         "simulated and send no packets (real nodes: --engine local)")
+    if want:
+        echo("note: on the kind engine pods reach the internet by default (Docker's NAT); "
+             "--egress changes nothing")
+    else:
+        raise UsageError("on the kind engine pods reach the internet through Docker's NAT, which "
+                         "k8slab cannot turn off; for pods that reach only the lab use --engine local")
+
+
+def _egress_mode(want: bool | None, recorded):
+    from .local import egress
+
+    if want is None:
+        return recorded
+    return egress.Egress("internet") if want else egress.OFF
 
 
 def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
-        pull: str = "local") -> ClusterStatus:
+        pull: str = "local", egress: bool | None = None) -> ClusterStatus:
     started = time.monotonic()
     recorded = recorded_engine(name)
     chosen = recorded if (recorded and engine == "auto") else pick_engine(engine, echo)
@@ -152,8 +184,20 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
         raise EngineError(f"cluster {name!r} already exists on the {recorded} engine; remove it "
                           f"first (k8slab down --name {name}) or use --engine {recorded}")
     chosen = recorded or chosen
+    _check_egress(chosen, egress, echo)
     mod = _module(chosen)
     st = mod.status(name)
+    eg = _egress_mode(egress, mod.egress_of(name)) if chosen == "local" else None
+    if eg is not None and eg.on:
+        from .local import egress as local_egress
+
+        if not local_egress.installed():
+            raise EngineError(f"egress needs slirp4netns, which is not installed; run: "
+                              f"{local_egress.APT_FIX} (or: k8slab up --no-egress)")
+    # in place while the cluster runs (starting too: e.g. CoreDNS restarting after a switch)
+    if st.state in ("running", "starting") and chosen == "local" and eg != mod.egress_of(name):
+        _switch_egress(name, eg, echo)
+        st = mod.status(name)
     if st.state == "running":
         want = workers + 1
         if len(st.nodes) != want:
@@ -165,6 +209,8 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
         return _kind_ready(name, started, echo)
     if st.state != "absent":
         echo(f"cluster {name} is {st.state}: {st.problem}")
+        if chosen == "local":
+            mod.record_egress(name, eg)
         if chosen in ("kwok", "local") and mod.restart(name, echo=echo):
             st = mod.status(name)
             echo(f"cluster {name} is up again with its objects ({len(st.nodes)} nodes Ready) "
@@ -176,7 +222,7 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
     _engine_file(name).write_text(chosen)
     try:
         if chosen == "local":
-            mod.create(name, workers, echo=echo, pull=pull)
+            mod.create(name, workers, echo=echo, pull=pull, egress_mode=eg)
         else:
             mod.create(name, workers, echo=echo)
     except BaseException:
@@ -198,6 +244,37 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
          f"in {fmt_duration(time.monotonic() - started)}")
     echo(f"kubeconfig: {st.kubeconfig}  context: {st.context}")
     return st
+
+
+def _switch_egress(name: str, eg, echo: Callable[[str], None]) -> None:
+    from . import local
+    from .local import egress
+
+    started = time.monotonic()
+    local.set_egress(name, eg)
+    echo(f"egress {'switched on' if eg.on else 'switched off'} in place in "
+         f"{fmt_duration(time.monotonic() - started)}: {egress.describe(eg)}")
+
+
+def set_egress(name: str = DEFAULT_NAME, mode: str = "off", ports: tuple[int, ...] = (),
+               echo: Callable[[str], None] = print) -> None:
+    """Switch egress of the running real-node cluster ``name`` in place.
+
+    Args:
+        mode: ``off``, ``internet`` (what ``k8slab up --egress`` sets), or ``host``:
+            pods reach only ``ports`` of this machine's 127.0.0.1, at 10.0.2.2 (the
+            tests' mode: the NAT path, with nothing able to leave the machine).
+    """
+    from . import local
+    from .local import egress
+
+    with lock(name):
+        if recorded_engine(name) != "local":
+            raise UsageError(f"egress is switched on real-node clusters only; cluster {name} runs "
+                             f"on the {recorded_engine(name) or 'no'} engine")
+        if not local.status(name).healthy:
+            raise EngineError(f"cluster {name} is not running healthy; run: k8slab up")
+        _switch_egress(name, egress.Egress(mode, tuple(ports)), echo)
 
 
 def _kind_ready(name: str, started: float, echo: Callable[[str], None]) -> ClusterStatus:

@@ -130,6 +130,25 @@ def _check_real_nodes(engine: str) -> list[Check]:
                   required=needed) for p in problems]
 
 
+def _check_egress(name: str, engine: str) -> list[Check]:
+    """Egress (pods reaching beyond the lab): what the cluster asks for, and whether it can."""
+    if engine == "kind":
+        return [Check("egress", True, "kind's pods reach the internet through Docker's NAT (its default)")]
+    if engine != "local" or not hostos.is_linux():
+        return []  # simulated pods send no packets
+    from .local import egress, engine as local_engine
+
+    asked = local_engine.egress_of(name)
+    where = egress.installed()
+    if asked.on:
+        return [Check("egress", where, f"asked ({asked.mode}); slirp4netns "
+                      + ("installed" if where else "is not installed"),
+                      f"{egress.APT_FIX}  (or turn egress off: k8slab up --no-egress)")]
+    return [Check("egress", True, "off (pods reach only the lab); k8slab up --egress would use "
+                  "slirp4netns: " + ("installed" if where else f"not installed ({egress.APT_FIX})"),
+                  required=False)]
+
+
 def run(name: str = DEFAULT_NAME, engine: str | None = None) -> list[Check]:
     """All checks, in the order they matter, judged for ``engine`` (default: the cluster's, else auto's)."""
     engine, why = _pick(name, engine)
@@ -147,6 +166,7 @@ def run(name: str = DEFAULT_NAME, engine: str | None = None) -> list[Check]:
                         required=engine == "kind"))
     if engine != "kind":
         checks += _check_real_nodes(engine)
+    checks += _check_egress(name, engine)
     checks += _check_cluster(name, engine)
     checks.append(Check("cache", True, f"builds in {paths.cache_dir()}, state in {paths.state_dir()}"))
     if os.environ.get("KUBECONFIG"):

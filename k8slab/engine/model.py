@@ -25,6 +25,7 @@ class ClusterStatus:
     processes: dict[str, int | None] = dataclasses.field(default_factory=dict)
     nodes: dict[str, bool] = dataclasses.field(default_factory=dict)
     images: str = ""  # where real nodes pull from (the local engine)
+    egress: str = ""  # what pods reach beyond the lab (the local engine)
 
     @property
     def healthy(self) -> bool:
@@ -51,6 +52,8 @@ class ClusterStatus:
         out.append(f"  kubeconfig: {self.kubeconfig}  (context {self.context})")
         if self.images:
             out.append(f"  images:     {self.images}")
+        if self.egress:
+            out.append(f"  egress:     {self.egress}")
         for comp, pid in self.processes.items():
             out.append(f"  {comp:<28} {'running (pid %d)' % pid if pid else 'NOT RUNNING'}")
         for node, ready in self.nodes.items():

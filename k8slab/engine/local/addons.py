@@ -2,7 +2,8 @@
 
 CoreDNS answers cluster names only: there is no ``forward`` to a resolver outside
 the lab, so a name that is not the cluster's fails at once instead of leaving the
-machine.
+machine. Only with egress on (``k8slab up --egress``, :mod:`.egress`) does it get an
+upstream resolver for other names.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from . import network
 
 COREDNS_IMAGE = f"registry.k8s.io/coredns/coredns:{getattr(versions, 'COREDNS', 'v1.14.7')}"
 
-COREFILE = """.:53 {
+_COREFILE = """.:53 {
     errors
     health {
        lameduck 5s
@@ -23,14 +24,23 @@ COREFILE = """.:53 {
        fallthrough in-addr.arpa ip6.arpa
        ttl 30
     }
-    cache 30
+{forward}    cache 30
     reload
     loadbalance
 }
 """
 
 
-def coredns_objects(replicas: int = 2) -> list[dict]:
+def corefile(upstream: str | None = None) -> str:
+    """CoreDNS's configuration: cluster names only, or other names forwarded to ``upstream``."""
+    forward = f"    forward . {upstream}\n" if upstream else ""
+    return _COREFILE.replace("{forward}", forward)
+
+
+COREFILE = corefile()
+
+
+def coredns_objects(replicas: int = 2, upstream: str | None = None) -> list[dict]:
     """ServiceAccount, RBAC, Corefile, Deployment and the kube-dns Service at 10.96.0.10."""
     labels = {"k8s-app": "kube-dns"}
     ns = "kube-system"
@@ -48,7 +58,7 @@ def coredns_objects(replicas: int = 2) -> list[dict]:
                      "name": "system:coredns"},
          "subjects": [{"kind": "ServiceAccount", "name": "coredns", "namespace": ns}]},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": ns},
-         "data": {"Corefile": COREFILE}},
+         "data": {"Corefile": corefile(upstream)}},
         {"apiVersion": "apps/v1", "kind": "Deployment",
          "metadata": {"name": "coredns", "namespace": ns, "labels": labels},
          "spec": {
@@ -116,3 +126,51 @@ def coredns_ready(kubeconfig: str, context: str) -> tuple[bool, str]:
     want = (dep.get("spec") or {}).get("replicas", 1)
     have = (dep.get("status") or {}).get("availableReplicas") or 0
     return have >= want, f"CoreDNS {have}/{want} available"
+
+
+def coredns_rolled_out(kubeconfig: str, context: str) -> tuple[bool, str]:
+    """Whether every CoreDNS pod runs the Deployment's current template and is available."""
+    from ..health import get_json
+
+    try:
+        dep = get_json(kubeconfig, context, "/apis/apps/v1/namespaces/kube-system/deployments/coredns")
+    except Exception as exc:
+        return False, str(exc).splitlines()[0][:200]
+    if dep is None:
+        return False, "no CoreDNS Deployment"
+    want = (dep.get("spec") or {}).get("replicas", 1)
+    st = dep.get("status") or {}
+    done = (st.get("observedGeneration", 0) >= dep["metadata"].get("generation", 0)
+            and st.get("updatedReplicas", 0) == want and st.get("replicas", 0) == want
+            and st.get("availableReplicas", 0) == want)
+    return done, f"CoreDNS {st.get('updatedReplicas', 0)}/{want} restarted with the new configuration"
+
+
+def set_upstream(kubeconfig: str, context: str, upstream: str | None) -> bool:
+    """Give CoreDNS ``upstream`` (or none) in place; True when its configuration changed.
+
+    A change restarts the CoreDNS pods one at a time (as ``kubectl rollout restart``
+    does), so the new Corefile serves at once instead of after the kubelet's next
+    ConfigMap sync and the reload plugin's next check (a minute or two).
+    """
+    import datetime
+
+    from ..health import _api, _rest, object_path
+
+    want = corefile(upstream)
+    cm = next(o for o in coredns_objects(upstream=upstream) if o["kind"] == "ConfigMap")
+    api = _api(kubeconfig, context)
+    try:
+        have = _rest(api, "GET", object_path(cm), missing_ok=True)
+        if have is not None and (have.get("data") or {}).get("Corefile") == want:
+            return False
+        _rest(api, "PATCH", object_path(cm), cm, content_type="application/apply-patch+yaml",
+              query="fieldManager=k8slab-engine&force=true")
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _rest(api, "PATCH", "/apis/apps/v1/namespaces/kube-system/deployments/coredns",
+              {"spec": {"template": {"metadata": {"annotations": {
+                  "kubectl.kubernetes.io/restartedAt": stamp}}}}},
+              content_type="application/strategic-merge-patch+json")
+        return True
+    finally:
+        api.close()

@@ -6,7 +6,8 @@ kwokctl); ``<name>-control-plane`` stays a KWOK-simulated node carrying kind's
 role label and NoSchedule taint. The workers are real: each a kubelet with its own
 containerd and Debian's runc in namespaces of its own (:mod:`.node`), joined by the
 lab network (:mod:`.network`). A local registry in the control-plane namespace
-serves the image set; CoreDNS runs as ``kube-dns``.
+serves the image set; CoreDNS runs as ``kube-dns``. Pods reach nothing beyond the
+lab unless egress is asked for (:mod:`.egress`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .. import gobuild, kwok, paths
 from ..model import ClusterStatus
 from ..procs import alive, kill, read_pid, write_pid
 from ..progress import Ticker, fmt_duration
-from . import addons, cgroups, netns, network, node, nodeconf, preflight
+from . import addons, cgroups, egress, netns, network, node, nodeconf, preflight
 
 CP_CGROUP = "k8slab/control-plane"
 CP_PROGRAMS = ("netns", "api-forwarder", "registry")
@@ -59,6 +60,15 @@ def node_specs(name: str) -> list[nodeconf.NodeSpec]:
                               ca_file=pki / "ca.crt", cert_file=pki / "admin.crt",
                               key_file=pki / "admin.key", pull=lay.get("pull", "local"))
             for i, n in enumerate(lay.get("workers") or [], start=1)]
+
+
+def cp_dir(name: str) -> Path:
+    return root(name) / "control-plane"
+
+
+def egress_of(name: str) -> egress.Egress:
+    """The egress recorded for cluster ``name`` (off unless asked for)."""
+    return egress.load(cp_dir(name))
 
 
 def _cp_pidfile(name: str, program: str) -> Path:
@@ -167,6 +177,7 @@ def _start_control_plane_programs(name: str) -> int:
         _start_forwarder(name, cp_pid)
     if not procs["registry"]:
         _start_registry(name, cp_pid)
+    egress.ensure(cp_dir(name), cp_pid, egress_of(name), CP_CGROUP)
     return cp_pid
 
 
@@ -202,12 +213,14 @@ def usable() -> tuple[bool, str]:
     return (not problems, "; ".join(problems) if problems else "root, runc, CNI plugins, cgroups")
 
 
-def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: str = "local") -> None:
+def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: str = "local",
+           egress_mode: egress.Egress = egress.OFF) -> None:
     """Create and start a fresh cluster with real worker nodes.
 
     Args:
         pull: ``local`` (only the lab's image set; nothing leaves the machine) or
             ``upstream`` (the set first, then the public registries).
+        egress_mode: what pods may reach beyond the lab (default: nothing).
     """
     if pull not in ("local", "upstream"):
         raise EngineError(f"unknown pull mode {pull!r}: use local or upstream")
@@ -228,6 +241,7 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: s
     api_port = docs[0]["options"]["kubeApiserverPort"]
     names = [o["metadata"]["name"] for o in kwok.node_objects(name, workers)]
     _layout_file(name).write_text(json.dumps({"api_port": api_port, "workers": names[1:], "pull": pull}))
+    egress.save(cp_dir(name), egress_mode)
     with Ticker(echo, "making the lab network 172.18.0.0/16 and its registry", interval=15):
         cp_pid = _start_cp_netns(name)
     kwok.start_control_plane(name, docs, echo)
@@ -241,7 +255,7 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: s
     with Ticker(echo, f"starting {workers} real nodes (containerd, kubelet, kube-proxy) "
                       f"and CoreDNS", interval=15):
         _start_nodes(name, cp_pid)
-        apply_objects(kubeconfig, ctx, addons.coredns_objects())
+        apply_objects(kubeconfig, ctx, addons.coredns_objects(upstream=egress_mode.upstream_dns))
         _wait_healthy(name, workers + 1)
     echo(f"real nodes ready in {fmt_duration(time.monotonic() - started)}")
 
@@ -249,6 +263,8 @@ def create(name: str, workers: int, echo: Callable[[str], None] = print, pull: s
 def processes(name: str) -> dict[str, int | None]:
     out = dict(kwok.processes(name))
     out.update({f"control-plane/{p}": pid for p, pid in cp_processes(name).items()})
+    if egress_of(name).on:
+        out["control-plane/slirp4netns"] = egress.running(cp_dir(name))
     if layout(name):
         for spec in node_specs(name):
             out.update({f"{spec.name}/{p}": pid for p, pid in node.processes(spec).items()})
@@ -261,6 +277,7 @@ def status(name: str) -> ClusterStatus:
     if st.state == "absent":
         return st
     st.processes = processes(name)
+    st.egress = egress.describe(egress_of(name))
     if st.state == "stopped" or not any(st.processes.values()):
         st.state = "stopped"
         st.problem = "no process is running (the machine restarted, or they were killed)"
@@ -296,6 +313,8 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
             cp_pid = _start_control_plane_programs(name)
             _start_nodes(name, cp_pid)
             _wait_healthy(name, len(node_specs(name)) + 1, timeout=120)
+            addons.set_upstream(str(paths.kubeconfig_path()), kwok.context_name(name),
+                                egress_of(name).upstream_dns)
             return True
         except EngineError as exc:
             echo(f"restart failed: {exc}")
@@ -311,6 +330,7 @@ def delete(name: str, echo: Callable[[str], None] = print) -> bool:
         if layout(name):
             for spec in node_specs(name):
                 problems += node.stop(spec)
+        egress.kill_recorded(cp_dir(name))  # it runs in the control plane's cgroup too
         problems += cgroups.destroy(CP_CGROUP)
         network.teardown()
         kwok._cleanup(name)
@@ -319,6 +339,40 @@ def delete(name: str, echo: Callable[[str], None] = print) -> bool:
     if problems:
         raise EngineError("cluster removed, but: " + "; ".join(problems))
     return True
+
+
+def record_egress(name: str, eg: egress.Egress) -> None:
+    """Record the egress the next start of cluster ``name`` sets up."""
+    egress.save(cp_dir(name), eg)
+
+
+def set_egress(name: str, eg: egress.Egress) -> bool:
+    """Switch egress of the running cluster ``name`` in place; True when anything changed."""
+    cp_pid = cp_processes(name)["netns"]
+    if not cp_pid:
+        raise EngineError(f"cluster {name}'s control-plane namespace is not running; run: k8slab up")
+    if eg.on and not egress.installed():
+        raise EngineError(f"egress needs slirp4netns, which is not installed; run: {egress.APT_FIX}")
+    egress.save(cp_dir(name), eg)
+    try:
+        changed = egress.ensure(cp_dir(name), cp_pid, eg, CP_CGROUP)
+    except EngineError:
+        # half on is worse than off: nothing forwards, and off is what is recorded
+        egress.save(cp_dir(name), egress.OFF)
+        egress.stop(cp_dir(name), cp_pid)
+        raise
+    kubeconfig, ctx = str(paths.kubeconfig_path()), kwok.context_name(name)
+    if addons.set_upstream(kubeconfig, ctx, eg.upstream_dns):
+        changed = True
+        deadline = time.monotonic() + 120
+        while True:  # so that the next name lookup meets the new configuration
+            done, why = addons.coredns_rolled_out(kubeconfig, ctx)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                raise EngineError(f"{why} after 120s; see: k8slab status")
+            time.sleep(0.5)
+    return changed
 
 
 def stop_program(name: str, program: str) -> None:

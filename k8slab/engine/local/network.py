@@ -11,7 +11,8 @@ addresses (NodePorts) and the API server (on the host's 127.0.0.1) reaches the
 kubelets. Nodes route pod CIDRs to each other over the bridge. Their default route
 points at the control-plane namespace, which forwards nothing: traffic for any
 address outside the lab dies there, and the host's own ``ip_forward`` is never
-involved. Forwarding and bridge netfilter are switched on inside node namespaces only.
+involved. Forwarding and bridge netfilter are switched on inside node namespaces only
+(and in the control-plane namespace when egress is asked for: :mod:`.egress`).
 """
 
 from __future__ import annotations

@@ -54,8 +54,10 @@ def _check_binaries(engine: str) -> list[Check]:
     for comp in gobuild.components():
         for name in comp.packages:
             problem = gobuild.cached_problem(comp, name)
-            out.append(Check(f"binary {name} {comp.version}", problem is None,
-                             problem or f"{comp.binary(name)} ({gobuild.origin(comp, name)})",
+            path = comp.binary(name)
+            detail = problem or (f"{path} ({path.stat().st_size / 2**20:.1f} MiB, "
+                                 f"{gobuild.origin(comp, name)})")
+            out.append(Check(f"binary {name} {comp.version}", problem is None, detail,
                              (f"k8slab addons {comp.addon}" if comp.addon else
                               f"k8slab build --engine {engine}"
                               + (" --force" if problem and problem != "missing" else "")),

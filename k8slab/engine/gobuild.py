@@ -267,7 +267,7 @@ def cached_problem(comp: Component, name: str, *, thorough: bool = True) -> str 
         want = {"sha256": want}
     if not os.access(path, os.X_OK):
         return "not executable"
-    if comp.main_src and want.get("source") != source_digest(comp):
+    if comp.main_src and not want.get("origin") and want.get("source") != source_digest(comp):
         return f"stale (k8slab's gosrc/{comp.main_src} changed since it was built)"
     corrupted = "corrupted (checksum differs from the build record)"
     if thorough or "size" not in want:
@@ -409,42 +409,60 @@ def write_module(comp: Component) -> Path:
 
 def _fetch_first(todo: list[tuple[Component, str, str]], mirror: str | None,
                  echo: Callable[[str], None]) -> tuple[list[tuple[Component, str, str]], list[Path]]:
-    """Fetch what has a release artifact (checksum verified); return (still to build, fetched)."""
+    """Fetch what has a release file (checksum verified); return (still to build, fetched)."""
     from . import fetch
 
-    base = fetch.base_url(mirror)
-    rest, got = [], []
+    mirror = fetch.mirror_url(mirror)
     started = time.monotonic()
-    for i, (comp, name, problem) in enumerate(todo):
-        art = fetch.artifact(name, comp.version) if comp.name == "kubernetes" else None
-        if art is None:
-            rest.append((comp, name, problem))
-            continue
-        try:
-            record = fetch.download(base, art, comp.binary(name), echo=echo)
-        except fetch.Unavailable as exc:
-            if exc.reachable:  # the source lacks this file: build it, try the next one there
-                echo(f"cannot fetch {name}: {exc}; building it from Go modules")
-                rest.append((comp, name, problem))
-                continue
-            echo(f"cannot fetch from {base}: {exc}; building from Go modules instead")
-            rest += [t for t in todo[i:] if t not in rest]
-            break
-        stamp = _read_stamp(comp)
-        stamp[name] = {**_record(comp.binary(name)), "origin": record["origin"]}
-        (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
-        got.append(comp.binary(name))
-    if got:
-        size = sum(p.stat().st_size for p in got)
-        echo(f"fetched {len(got)} binaries ({size / 2**20:.0f} MiB, SHA-256 verified) from {base} "
-             f"in {fmt_duration(time.monotonic() - started)}")
-    return rest, got
+    got, rest = fetch.fetch_missing([(comp.name, comp.version, name, comp.binary(name))
+                                     for comp, name, _problem in todo], mirror, echo)
+    fetched = []
+    for comp, name, _problem in todo:
+        if name in got:
+            stamp = _read_stamp(comp)
+            stamp[name] = {**_record(comp.binary(name)), "origin": got[name],
+                           "via": "mirror" if mirror else "official"}
+            (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
+            fetched.append(comp.binary(name))
+    if fetched:
+        size = sum(p.stat().st_size for p in fetched)
+        echo(f"fetched {len(fetched)} binaries ({size / 2**20:.0f} MiB, SHA-256 verified) from "
+             f"{mirror or 'the official release sites'} in {fmt_duration(time.monotonic() - started)}")
+    return [t for t in todo if t[1] in rest], fetched
 
 
 def origin(comp: Component, name: str) -> str:
-    """Where a cached binary came from: the URL it was fetched from, or ``built from Go modules``."""
+    """Where a cached binary came from: ``fetched from <URL>``, ``fetched from mirror <URL>``
+    or ``built from Go modules``."""
     rec = _read_stamp(comp).get(name)
-    return (rec.get("origin") if isinstance(rec, dict) else None) or "built from Go modules"
+    url = rec.get("origin") if isinstance(rec, dict) else None
+    if not url:
+        return "built from Go modules"
+    return f"fetched from {'mirror ' if rec.get('via') == 'mirror' else ''}{url}"
+
+
+def inventory(engine: str | None = DEFAULT_ENGINE, *, thorough: bool = False) -> list[dict]:
+    """Each binary an engine needs (None: all) with its state: name, version, path, problem
+    (None when usable), origin and size in bytes (0 when missing)."""
+    wanted = set(binaries_for(engine)) if engine else None
+    out = []
+    for comp in components():
+        for name in comp.packages:
+            if wanted is not None and name not in wanted:
+                continue
+            path = comp.binary(name)
+            problem = cached_problem(comp, name, thorough=thorough)
+            out.append({"name": name, "component": comp.name, "version": comp.version,
+                        "path": path, "problem": problem,
+                        "origin": origin(comp, name) if problem != "missing" else "",
+                        "size": path.stat().st_size if path.exists() else 0})
+    return out
+
+
+def describe(item: dict) -> str:
+    """One line for a binary of :func:`inventory`: ``kubectl v1.37.2 57.0 MiB built from ...``."""
+    state = item["problem"] or f"{item['size'] / 2**20:.1f} MiB, {item['origin']}"
+    return f"{item['name']} {item['version']}: {state}"
 
 
 def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE,
@@ -484,9 +502,11 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
     if todo and not from_source:
         todo, fetched = _fetch_first(todo, mirror, echo)
     if not todo and not need_stages:
-        echo("the kind engine needs nothing built (kind brings its own node image)"
-             if names is None and engine == "kind" else
-             "all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
+        if names is None and engine == "kind":
+            echo("the kind engine needs nothing built (kind brings its own node image)")
+        else:
+            echo("all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
+            _report(wanted, echo)
         return fetched
     check_go()
     built: list[Path] = list(fetched)
@@ -513,5 +533,13 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
         echo(f"copied KWOK's default stages to {stage_root()}")
     echo(f"built {len(built) - len(fetched)} binaries in {fmt_duration(time.monotonic() - started)}; "
          f"cache: {paths.cache_dir() / 'bin'}")
+    _report(wanted, echo)
     return built
+
+
+def _report(wanted: set[str] | None, echo: Callable[[str], None]) -> None:
+    """Say, for each binary considered, its size and where it came from."""
+    for item in inventory(None):
+        if wanted is None or item["name"] in wanted:
+            echo("  " + describe(item))
 

@@ -47,6 +47,7 @@ def export(directory: Path, cached: Mapping[str, tuple[str, Mapping[str, Path]]]
     a learner's build instead of letting it build the rest). Returns the files written, not
     counting the checksum files.
     """
+    directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for comp, (version, binaries) in cached.items():
         for art in fetch_catalog.artifacts(comp, version, plat):

@@ -141,7 +141,7 @@ def _addons(args) -> int:
 
 
 def _mirror_export(directory: Path) -> int:
-    from .engine import fetch, fetch_export, gobuild
+    from .engine import fetch, fetch_export, gobuild, versions
 
     cached: dict[str, tuple[str, dict[str, Path]]] = {}
     for comp in gobuild.components():
@@ -153,7 +153,8 @@ def _mirror_export(directory: Path) -> int:
         print("error: no binary is cached yet; run: k8slab build --engine local", file=sys.stderr)
         return 1
     try:
-        written = fetch_export.export(directory, cached, fetch.host_platform())
+        stages = (versions.KWOK, gobuild.stage_root()) if (gobuild.stage_root() / "pod").is_dir() else None
+        written = fetch_export.export(directory, cached, fetch.host_platform(), stages)
     except OSError as exc:
         print(f"error: cannot write the mirror to {directory}: {exc.strerror or exc}; choose a "
               f"directory you can write to", file=sys.stderr)
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 images.build_all(force=args.force)
                 # the series' notebook 09 installs the ingress addon: have its controller ready too
-                gobuild.build(gobuild.binaries_for_addon("ingress"), force=args.force)
+                gobuild.build(gobuild.binaries_for_addon("ingress"), force=args.force,
+                              from_source=args.from_source, mirror=args.mirror)
                 images.build_all(force=args.force, names=["traefik"])
             return 0
         if args.command == "doctor":

@@ -370,3 +370,72 @@ def test_cli_mirror_export_then_build_from_it(tmp_path, serve):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert f"kwokctl v0.8.0: 0.0 MiB, fetched from mirror {url}/github.com/" in proc.stdout
+
+
+def _stage_tree(tmp_path: Path) -> Path:
+    real = REAL_CACHE / "bin" / f"kwok-{versions.KWOK}" / "stages"
+    if (real / "pod").is_dir():
+        return real
+    tree = tmp_path / "stages"
+    for rel in ("pod/pod-ready.yaml", "node/node-initialize.yaml"):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tree / rel).write_text("kind: Stage\n")
+    return tree
+
+
+def test_the_kwok_engine_gets_everything_from_a_mirror_without_go(tmp_path, serve):
+    """A classroom: the teacher's mirror holds the kwok engine's binaries and KWOK's stages."""
+    names = gobuild.binaries_for("kwok")
+    cached = {}
+    for comp in gobuild.components():
+        fakes = {n: p for n, p in _fake(tmp_path / comp.name, comp.name).items() if n in names}
+        if fakes:
+            cached[comp.name] = (comp.version, fakes)
+    root = tmp_path / "mirror"
+    stages = _stage_tree(tmp_path)
+    fetch_export.export(root, cached, PLAT, (versions.KWOK, stages))
+    url, _ = serve(root)
+    said: list[str] = []
+    gobuild.build(engine="kwok", mirror=url, echo=said.append)  # Go is a stub that fails: nothing built
+    assert gobuild.missing(engine="kwok") == []
+    got = sorted(p.relative_to(gobuild.stage_root()) for p in gobuild.stage_root().rglob("*") if p.is_file())
+    assert got == sorted(p.relative_to(stages) for p in stages.rglob("*") if p.is_file())
+    assert any(line.startswith("fetched KWOK's default stages to ") for line in said), said
+    assert all("fetched from mirror" in gobuild.origin(gobuild.component(c), n)
+               for c, (_v, fakes) in cached.items() for n in fakes)
+
+
+def test_a_stage_archive_with_a_link_is_refused(tmp_path, serve):
+    art = fetch_catalog.stages_artifact()
+    root = tmp_path / "mirror"
+    path = root / art.mirror_path()
+    path.parent.mkdir(parents=True)
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("pod/pod-ready.yaml")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/shadow"
+        tar.addfile(info)
+    (root / art.mirror_checksum_path).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {art.name}\n")
+    url, _ = serve(root)
+    with pytest.raises(BuildError, match=r"not a plain file or directory .*refused, nothing was cached"):
+        fetch.fetch_tree(art, gobuild.stage_root(), url, echo=lambda _l: None)
+    assert not gobuild.stage_root().exists()
+    assert not gobuild.stage_root().parent.exists() or list(gobuild.stage_root().parent.iterdir()) == []
+
+
+def test_a_full_disk_while_unpacking_is_one_message_and_nothing_cached(tmp_path, serve, monkeypatch):
+    root = _mirror(tmp_path, "containerd", _fake(tmp_path, "containerd"))
+    url, _ = serve(root)
+    real_open = open
+
+    def full_open(path, mode="r", *a, **k):
+        f = real_open(path, mode, *a, **k)
+        if "w" in mode:
+            def write(_data):
+                raise OSError(28, "No space left on device")
+            f.write = write
+        return f
+
+    monkeypatch.setattr(fetch_archive, "open", full_open, raising=False)
+    with pytest.raises(BuildError, match=r"^the disk holding .* is full; nothing was cached"):
+        gobuild.build(["containerd", "ctr", "containerd-shim-runc-v2"], mirror=url, echo=lambda _l: None)
+    assert _left("containerd") == []

@@ -16,6 +16,7 @@ tarball: once every wanted member was read in full).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import http.client
@@ -165,6 +166,29 @@ def download(url: str, tmp: Path, want: str, label: str, echo: Callable[[str], N
     return size
 
 
+@contextlib.contextmanager
+def _cache_writes(where: Path, tmp: Path, sized: list[int]):
+    """Turn a failed write into one message and always remove the temporary download."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise BuildError(f"the disk holding {where} is full; nothing was cached. Free space "
+                             f"(k8slab needs ~{3 * max(sized[0], 1 << 20) / 2**20:.0f} MiB more), "
+                             f"then k8slab build") from None
+        raise BuildError(f"writing {where} failed: {exc}; nothing was cached") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _prepare(art: Artifact, mirror: str | None, timeout: float) -> tuple[str, str]:
+    where = urls(art, mirror)
+    if where is None:
+        raise Unavailable(f"{art.name} has no official release file with a checksum", reachable=True)
+    url, checksum_url = where
+    return url, expected_sha256(art, checksum_url, None if mirror else art.pinned_sha256, timeout)
+
+
 def fetch(art: Artifact, dests: Mapping[str, Path], mirror: str | None,
           echo: Callable[[str], None] = print, timeout: float = TIMEOUT) -> tuple[str, int]:
     """Fetch ``art`` and put the binaries named in ``dests`` (name -> path) in place.
@@ -176,38 +200,37 @@ def fetch(art: Artifact, dests: Mapping[str, Path], mirror: str | None,
         BuildError: a checksum mismatch, a truncated download, a damaged or unsafe archive,
             or a full disk (nothing written).
     """
-    where = urls(art, mirror)
-    if where is None:
-        raise Unavailable(f"{art.name} has no official release file with a checksum", reachable=True)
-    url, checksum_url = where
-    want = expected_sha256(art, checksum_url, None if mirror else art.pinned_sha256, timeout)
+    url, want = _prepare(art, mirror, timeout)
     first = next(iter(dests.values()))
     first.parent.mkdir(parents=True, exist_ok=True)
     tmp = first.with_name(f".{art.name}.download")
-    label = ", ".join(dests) if art.is_archive else art.name
-    size = 0
-    try:
-        size = download(url, tmp, want, label, echo, timeout)
+    sized = [0]
+    with _cache_writes(first.parent, tmp, sized):
+        sized[0] = download(url, tmp, want, ", ".join(dests) if art.is_archive else art.name, echo, timeout)
         if art.is_archive:
-            fetch_archive.extract(tmp, {art.members[name]: dest for name, dest in dests.items()},
-                                  f"{url}")
+            fetch_archive.extract(tmp, {art.members[name]: dest for name, dest in dests.items()}, url)
         else:
             tmp.chmod(0o755)
             os.replace(tmp, first)
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise BuildError(f"the disk holding {first.parent} is full; nothing was cached. Free "
-                             f"space (k8slab needs ~{3 * max(size, 1 << 20) / 2**20:.0f} MiB more), "
-                             f"then k8slab build") from None
-        raise BuildError(f"writing {first.parent} failed: {exc}; nothing was cached") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return url, size
+    return url, sized[0]
+
+
+def fetch_tree(art: Artifact, dest: Path, mirror: str | None, echo: Callable[[str], None] = print,
+               timeout: float = TIMEOUT) -> str:
+    """Fetch a tarball of plain files (KWOK's stages) and make it the directory ``dest``."""
+    url, want = _prepare(art, mirror, timeout)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{art.name}.download")
+    sized = [0]
+    with _cache_writes(dest.parent, tmp, sized):
+        sized[0] = download(url, tmp, want, art.name, echo, timeout)
+        fetch_archive.extract_tree(tmp, dest, url)
+    return url
 
 
 def fetch_missing(wanted: list[tuple[str, str, str, Path]], mirror: str | None,
                   echo: Callable[[str], None] = print,
-                  plat: tuple[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+                  plat: tuple[str, str] | None = None) -> tuple[dict[str, str], list[str], set[str]]:
     """Fetch what has a release file; say what must be built instead.
 
     Args:
@@ -215,8 +238,9 @@ def fetch_missing(wanted: list[tuple[str, str, str, Path]], mirror: str | None,
         mirror: the mirror's URL, or None for the official sites.
 
     Returns:
-        ({binary: URL it came from}, [binaries to build]). A source that does not answer is
-        asked once: every later file on the same host is built without another try.
+        ({binary: URL it came from}, [binaries to build], {hosts that did not answer}). A
+        source that does not answer is asked once: every later file on the same host is built
+        without another try.
     """
     from . import fetch_catalog
 
@@ -248,4 +272,4 @@ def fetch_missing(wanted: list[tuple[str, str, str, Path]], mirror: str | None,
             continue
         got.update({name: fetched for name in dests})
     order = [name for _c, _v, name, _d in wanted]
-    return got, sorted(rest, key=order.index)
+    return got, sorted(rest, key=order.index), down

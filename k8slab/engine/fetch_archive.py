@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import os
 import posixpath
+import shutil
 import tarfile
 import zlib
 from pathlib import Path
@@ -98,3 +99,48 @@ def pack(dest: Path, members: Mapping[str, Path]) -> None:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def extract_tree(archive: Path, dest: Path, label: str) -> int:
+    """Unpack a .tar.gz of plain files and directories into ``dest``, replacing it whole.
+
+    Everything goes to a hidden sibling directory first, renamed over ``dest`` at the end.
+    Links, devices and unsafe paths make the whole archive refused. Returns the file count.
+
+    Raises:
+        BuildError: the archive is damaged or holds anything but plain files and directories.
+    """
+    tmp = dest.with_name(f".{dest.name}.fetch")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    files = 0
+    try:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                for info in tar:
+                    clean = _clean(info.name)
+                    if _unsafe(info.name) or not (info.isfile() or info.isdir()):
+                        raise BuildError(f"{label} holds {info.name!r}, which is not a plain file or "
+                                         f"directory below the archive's root: refused, nothing was cached")
+                    target = tmp / clean
+                    if info.isdir():
+                        target.mkdir(parents=True, exist_ok=True)
+                        continue
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with tar.extractfile(info) as src, open(target, "wb") as out:
+                        shutil.copyfileobj(src, out, 1 << 20)
+                    target.chmod(0o644)
+                    files += 1
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise BuildError(f"{label} is not a complete .tar.gz ({exc}): refused, nothing was "
+                             f"cached. Run k8slab build again, or: k8slab build --from-source") from None
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return files
+
+
+def pack_tree(dest: Path, root: Path) -> None:
+    """Pack every plain file below ``root`` (paths relative to it) with :func:`pack`."""
+    pack(dest, {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()})

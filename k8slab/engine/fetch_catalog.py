@@ -23,7 +23,8 @@ registry is k8slab's own main package), so only a mirror can serve them.
 
 A mirror holds the dl.k8s.io tree at its root (``release/...``, as before), every other site's
 tree below the site's host name (``github.com/etcd-io/etcd/releases/download/...``), and what has
-no official home below ``k8slab/`` (``k8slab/registry-<v>/<os>-<arch>/k8slab-registry``). Where a
+no official home below ``k8slab/`` (``k8slab/registry-<v>/<os>-<arch>/k8slab-registry``, and
+KWOK's default stages as ``k8slab/kwok-<v>/stages.tar.gz``). Where a
 publisher puts no checksum beside a file (KWOK), the mirror adds ``<file>.sha256``.
 """
 
@@ -145,3 +146,9 @@ def artifact_for(component: str, binary: str, version: str, plat: tuple[str, str
         if binary in art.members:
             return art
     return None
+
+
+def stages_artifact(version: str = versions.KWOK) -> Artifact:
+    """KWOK's default stages (``kustomize/stage`` of its module), which only a mirror serves:
+    KWOK releases them in no file of their own."""
+    return Artifact("", f"kwok-{version}/stages.tar.gz", {})

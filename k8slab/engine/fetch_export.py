@@ -40,8 +40,9 @@ def _write_checksum(directory: Path, art: Artifact, digest: str) -> Path:
 
 
 def export(directory: Path, cached: Mapping[str, tuple[str, Mapping[str, Path]]],
-           plat: tuple[str, str]) -> list[Path]:
-    """Write the mirror tree for ``cached`` (component -> (version, {binary: file})).
+           plat: tuple[str, str], stages: tuple[str, Path] | None = None) -> list[Path]:
+    """Write the mirror tree for ``cached`` (component -> (version, {binary: file})) and, given
+    ``stages`` (KWOK's version, its stage directory), KWOK's default stages.
 
     A tarball is written only when every binary it holds is cached (a partial one would stop
     a learner's build instead of letting it build the rest). Returns the files written, not
@@ -62,6 +63,13 @@ def export(directory: Path, cached: Mapping[str, tuple[str, Mapping[str, Path]]]
                 _place(next(iter(have.values())), dest)
             _write_checksum(directory, art, sha256_file(dest))
             written.append(dest)
+    if stages and stages[1].is_dir():
+        art = fetch_catalog.stages_artifact(stages[0])
+        dest = directory / art.mirror_path()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fetch_archive.pack_tree(dest, stages[1])
+        _write_checksum(directory, art, sha256_file(dest))
+        written.append(dest)
     (directory / INDEX).write_text(json.dumps(
         {"platform": "/".join(plat), "files": sorted(str(p.relative_to(directory)) for p in written)},
         indent=1))

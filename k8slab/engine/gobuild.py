@@ -408,13 +408,14 @@ def write_module(comp: Component) -> Path:
 
 
 def _fetch_first(todo: list[tuple[Component, str, str]], mirror: str | None,
-                 echo: Callable[[str], None]) -> tuple[list[tuple[Component, str, str]], list[Path]]:
-    """Fetch what has a release file (checksum verified); return (still to build, fetched)."""
+                 echo: Callable[[str], None]) -> tuple[list[tuple[Component, str, str]], list[Path], bool]:
+    """Fetch what has a release file (checksum verified); return (still to build, fetched,
+    whether every source asked answered)."""
     from . import fetch
 
     mirror = fetch.mirror_url(mirror)
     started = time.monotonic()
-    got, rest = fetch.fetch_missing([(comp.name, comp.version, name, comp.binary(name))
+    got, rest, down = fetch.fetch_missing([(comp.name, comp.version, name, comp.binary(name))
                                      for comp, name, _problem in todo], mirror, echo)
     fetched = []
     for comp, name, _problem in todo:
@@ -428,7 +429,23 @@ def _fetch_first(todo: list[tuple[Component, str, str]], mirror: str | None,
         size = sum(p.stat().st_size for p in fetched)
         echo(f"fetched {len(fetched)} binaries ({size / 2**20:.0f} MiB, SHA-256 verified) from "
              f"{mirror or 'the official release sites'} in {fmt_duration(time.monotonic() - started)}")
-    return [t for t in todo if t[1] in rest], fetched
+    return [t for t in todo if t[1] in rest], fetched, not down
+
+
+def _fetch_stages(mirror: str | None, echo: Callable[[str], None]) -> bool:
+    """Fetch KWOK's default stages from a mirror (no official file holds them); True if done."""
+    from . import fetch, fetch_catalog
+
+    mirror = fetch.mirror_url(mirror)
+    if not mirror:
+        return False
+    try:
+        url = fetch.fetch_tree(fetch_catalog.stages_artifact(versions.KWOK), stage_root(), mirror, echo)
+    except fetch.Unavailable as exc:
+        echo(f"cannot fetch KWOK's stages: {exc}; copying them from its Go module")
+        return False
+    echo(f"fetched KWOK's default stages to {stage_root()} from {url}")
+    return True
 
 
 def origin(comp: Component, name: str) -> str:
@@ -499,8 +516,11 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
     need_stages = (names is None and engine != "kind") and (force or not (stage_root() / "pod").is_dir())
     fetched: list[Path] = []
     from_source = from_source or os.environ.get("K8SLAB_FROM_SOURCE", "") not in ("", "0")
+    answered = True
     if todo and not from_source:
-        todo, fetched = _fetch_first(todo, mirror, echo)
+        todo, fetched, answered = _fetch_first(todo, mirror, echo)
+    if need_stages and not from_source and answered:
+        need_stages = not _fetch_stages(mirror, echo)
     if not todo and not need_stages:
         if names is None and engine == "kind":
             echo("the kind engine needs nothing built (kind brings its own node image)")

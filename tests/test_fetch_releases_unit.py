@@ -439,3 +439,26 @@ def test_a_full_disk_while_unpacking_is_one_message_and_nothing_cached(tmp_path,
     with pytest.raises(BuildError, match=r"^the disk holding .* is full; nothing was cached"):
         gobuild.build(["containerd", "ctr", "containerd-shim-runc-v2"], mirror=url, echo=lambda _l: None)
     assert _left("containerd") == []
+
+
+def test_doctor_needs_no_go_once_a_mirror_filled_the_cache(tmp_path, serve, monkeypatch):
+    from k8slab.engine import doctor
+
+    monkeypatch.setattr(gobuild, "go_version", lambda: None)
+    assert doctor._check_go("kwok").required  # nothing cached: Go builds it
+    cached = {c.name: (c.version, {n: p for n, p in _fake(tmp_path / c.name, c.name).items()
+                                   if n in gobuild.binaries_for("kwok")})
+              for c in gobuild.components() if set(c.packages) & set(gobuild.binaries_for("kwok"))}
+    root = tmp_path / "mirror"
+    fetch_export.export(root, cached, PLAT, (versions.KWOK, _stage_tree(tmp_path)))
+    url, _ = serve(root)
+    monkeypatch.setenv("K8SLAB_MIRROR", url)
+    gobuild.build(engine="kwok", echo=lambda _l: None)
+    go = doctor._check_go("kwok")
+    assert not go.ok and not go.required and "Go is only needed to rebuild" in go.detail
+    assert doctor._check_downloads().detail.startswith(f"from the mirror {url} only")
+    lines = [c.line() for c in doctor._check_binaries("kwok")]
+    assert any(line.startswith("[ok  ] binary etcd v3.6.16: ") and "MiB, fetched from mirror" in line
+               for line in lines), lines
+    monkeypatch.setenv("K8SLAB_MIRROR", "ftp://nope")
+    assert not doctor._check_downloads().ok

@@ -24,8 +24,6 @@ import os
 import platform
 import re
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urlparse
@@ -85,6 +83,9 @@ def host_of(url: str) -> str:
 
 
 def _open(url: str, timeout: float):
+    import urllib.error  # urllib.request reads the OS's proxy settings at import: load it when asked
+    import urllib.request
+
     try:
         return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https checked above)
     except urllib.error.HTTPError as exc:

@@ -8,16 +8,14 @@ tmp directory, so nothing of the real cache is written.
 from __future__ import annotations
 
 import errno
-import functools
-import http.server
 import os
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from _mirror_server import serving
 
 from k8slab.engine import fetch, fetch_catalog, fetch_export, gobuild, versions
 from k8slab.errors import BuildError
@@ -25,42 +23,11 @@ from k8slab.errors import BuildError
 REAL_CACHE = Path(os.environ.get("K8SLAB_CACHE_DIR") or Path.home() / ".cache" / "k8slab")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    truncate: set[str] = set()
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        if self.path.lstrip("/") in self.truncate:  # promise the whole file, send half, hang up
-            body = Path(self.translate_path(self.path)).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        super().do_GET()
-
-
 @pytest.fixture
-def serve(tmp_path):
-    """serve(directory) -> base URL of a server on 127.0.0.1 holding it."""
-    servers = []
-
-    def start(directory: Path, truncate: tuple[str, ...] = ()) -> str:
-        handler = type("H", (_Handler,), {"truncate": set(truncate)})
-        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                              functools.partial(handler, directory=str(directory)))
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+def serve():
+    """serve(directory) -> base URL of a server on 127.0.0.1 holding it (``.seen``: paths asked)."""
+    with serving() as start:
+        yield start
 
 
 @pytest.fixture

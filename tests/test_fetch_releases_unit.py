@@ -8,20 +8,19 @@ stub that fails, so nothing is built and nothing of the real cache is written.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
+import json
 import os
 import socket
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from _mirror_server import serving
 
 from k8slab.engine import fetch, fetch_archive, fetch_catalog, fetch_export, gobuild, versions
 from k8slab.errors import BuildError
@@ -30,45 +29,11 @@ REAL_CACHE = Path(os.environ.get("K8SLAB_CACHE_DIR") or Path.home() / ".cache" /
 PLAT = ("linux", "amd64")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    truncate: set[str] = set()
-    seen: list[str]
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.seen.append(self.path)
-        if self.path.lstrip("/") in self.truncate:  # promise the whole file, send half, hang up
-            body = Path(self.translate_path(self.path)).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        super().do_GET()
-
-
 @pytest.fixture
 def serve():
-    """serve(directory) -> (base URL of a server on 127.0.0.1 holding it, paths it was asked for)."""
-    servers = []
-
-    def start(directory: Path, truncate: tuple[str, ...] = ()) -> tuple[str, list[str]]:
-        seen: list[str] = []
-        handler = type("H", (_Handler,), {"truncate": set(truncate), "seen": seen})
-        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                              functools.partial(handler, directory=str(directory)))
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}", seen
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+    """serve(directory) -> base URL of a server on 127.0.0.1 holding it (``.seen``: paths asked)."""
+    with serving() as start:
+        yield start
 
 
 @pytest.fixture(autouse=True)
@@ -160,7 +125,8 @@ def test_checksum_files_in_each_publishers_shape(text, name, want):
 def test_binaries_built_here_are_fetched_from_the_mirror_verified_and_used(tmp_path, serve, component):
     real = _real(component)
     root = _mirror(tmp_path, component, real)
-    url, seen = serve(root)
+    url = serve(root)
+    seen = url.seen
     said: list[str] = []
     got = gobuild.build(list(real), mirror=url, echo=said.append)
 
@@ -211,7 +177,7 @@ def test_a_wrong_checksum_is_refused_and_nothing_cached(tmp_path, serve):
     root = _mirror(tmp_path, "etcd", _fake(tmp_path, "etcd"))
     art = _art("etcd", "etcd")
     (root / art.mirror_checksum_path).write_text("0" * 64 + f"  {art.name}\n")
-    url, _ = serve(root)
+    url = serve(root)
     with pytest.raises(BuildError, match=r"does not match its published SHA-256 .*refused, nothing was cached"):
         gobuild.build(["etcd"], mirror=url, echo=lambda _l: None)
     assert _left("etcd") == []
@@ -220,7 +186,7 @@ def test_a_wrong_checksum_is_refused_and_nothing_cached(tmp_path, serve):
 def test_a_truncated_tarball_is_refused_and_nothing_cached(tmp_path, serve):
     root = _mirror(tmp_path, "containerd", _fake(tmp_path, "containerd"))
     art = _art("containerd", "ctr")
-    url, _ = serve(root, truncate=(art.mirror_path(),))
+    url = serve(root, truncate=(art.mirror_path(),))
     with pytest.raises(BuildError, match=r"was cut off after \d+ of \d+ bytes; nothing was cached"):
         gobuild.build(["ctr", "containerd"], mirror=url, echo=lambda _l: None)
     assert _left("containerd") == []
@@ -233,7 +199,7 @@ def test_a_cut_tarball_whose_checksum_matches_is_refused_and_nothing_cached(tmp_
     path = root / art.mirror_path()
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     (root / art.mirror_checksum_path).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {art.name}\n")
-    url, _ = serve(root)
+    url = serve(root)
     with pytest.raises(BuildError, match=r"is not a complete \.tar\.gz .*refused, nothing was cached"):
         gobuild.build(["containerd", "ctr", "containerd-shim-runc-v2"], mirror=url, echo=lambda _l: None)
     assert _left("containerd") == []
@@ -272,7 +238,7 @@ def test_an_archive_with_an_unsafe_member_is_refused(tmp_path, serve, kind):
             info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
             tar.addfile(info)
         (root / art.mirror_checksum_path).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {art.name}\n")
-    url, _ = serve(root)
+    url = serve(root)
     with pytest.raises(BuildError, match=r"(unsafe path|not a regular file).*refused, nothing was cached"):
         gobuild.build(["etcd"], mirror=url, echo=lambda _l: None)
     assert not target.exists()
@@ -321,7 +287,7 @@ def test_a_pin_is_checked_against_the_official_checksum_file(tmp_path, serve, mo
     root = _mirror(tmp_path, "coredns", _fake(tmp_path, "coredns"))
     art = _art("coredns", "coredns")
     published = fetch.sha256_in((root / art.mirror_checksum_path).read_text(), art.name)
-    url, _ = serve(root / "github.com")
+    url = serve(root / "github.com")
     monkeypatch.setattr(fetch_catalog, "GITHUB", url)
     art = _art("coredns", "coredns")
     monkeypatch.setattr(versions, "RELEASE_SHA256", {art.official_url(): "f" * 64})
@@ -338,7 +304,8 @@ def test_a_pin_is_checked_against_the_official_checksum_file(tmp_path, serve, mo
 
 def test_a_cached_binary_asks_no_network(monkeypatch, serve, tmp_path):
     root = _mirror(tmp_path, "etcd", _fake(tmp_path, "etcd"))
-    url, seen = serve(root)
+    url = serve(root)
+    seen = url.seen
     gobuild.build(["etcd"], mirror=url, echo=lambda _l: None)
     n = len(seen)
     monkeypatch.setattr(fetch, "_open", lambda url, timeout: pytest.fail(f"asked {url}"))
@@ -357,14 +324,14 @@ def test_cli_mirror_export_then_build_from_it(tmp_path, serve):
         (bins / name).write_bytes(b"\x7fELF " + name.encode() * 1000)
         (bins / name).chmod(0o755)
         stamp[name] = {"sha256": hashlib.sha256((bins / name).read_bytes()).hexdigest()}
-    (bins / gobuild.STAMP).write_text(__import__("json").dumps(stamp))
+    (bins / gobuild.STAMP).write_text(json.dumps(stamp))
     env = dict(os.environ, K8SLAB_CACHE_DIR=str(cache))
     out = tmp_path / "m"
     proc = subprocess.run([sys.executable, "-m", "k8slab", "mirror", "export", str(out)],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "github.com/kubernetes-sigs/kwok/releases/download/v0.8.0/kwokctl-linux-amd64" in proc.stdout
-    url, _ = serve(out)
+    url = serve(out)
     env = dict(os.environ, K8SLAB_CACHE_DIR=str(tmp_path / "learner"), K8SLAB_MIRROR=url)
     proc = subprocess.run([sys.executable, "-m", "k8slab", "build", "kwok", "kwokctl"],
                           capture_output=True, text=True, env=env, timeout=120)
@@ -394,7 +361,7 @@ def test_the_kwok_engine_gets_everything_from_a_mirror_without_go(tmp_path, serv
     root = tmp_path / "mirror"
     stages = _stage_tree(tmp_path)
     fetch_export.export(root, cached, PLAT, (versions.KWOK, stages))
-    url, _ = serve(root)
+    url = serve(root)
     said: list[str] = []
     gobuild.build(engine="kwok", mirror=url, echo=said.append)  # Go is a stub that fails: nothing built
     assert gobuild.missing(engine="kwok") == []
@@ -415,7 +382,7 @@ def test_a_stage_archive_with_a_link_is_refused(tmp_path, serve):
         info.type, info.linkname = tarfile.SYMTYPE, "/etc/shadow"
         tar.addfile(info)
     (root / art.mirror_checksum_path).write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {art.name}\n")
-    url, _ = serve(root)
+    url = serve(root)
     with pytest.raises(BuildError, match=r"not a plain file or directory .*refused, nothing was cached"):
         fetch.fetch_tree(art, gobuild.stage_root(), url, echo=lambda _l: None)
     assert not gobuild.stage_root().exists()
@@ -424,7 +391,7 @@ def test_a_stage_archive_with_a_link_is_refused(tmp_path, serve):
 
 def test_a_full_disk_while_unpacking_is_one_message_and_nothing_cached(tmp_path, serve, monkeypatch):
     root = _mirror(tmp_path, "containerd", _fake(tmp_path, "containerd"))
-    url, _ = serve(root)
+    url = serve(root)
     real_open = open
 
     def full_open(path, mode="r", *a, **k):
@@ -451,7 +418,7 @@ def test_doctor_needs_no_go_once_a_mirror_filled_the_cache(tmp_path, serve, monk
               for c in gobuild.components() if set(c.packages) & set(gobuild.binaries_for("kwok"))}
     root = tmp_path / "mirror"
     fetch_export.export(root, cached, PLAT, (versions.KWOK, _stage_tree(tmp_path)))
-    url, _ = serve(root)
+    url = serve(root)
     monkeypatch.setenv("K8SLAB_MIRROR", url)
     gobuild.build(engine="kwok", echo=lambda _l: None)
     go = doctor._check_go("kwok")

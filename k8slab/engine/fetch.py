@@ -174,8 +174,8 @@ def _cache_writes(where: Path, tmp: Path, sized: list[int]):
         yield
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise BuildError(f"the disk holding {where} is full; nothing was cached. Free space "
-                             f"(k8slab needs ~{3 * max(sized[0], 1 << 20) / 2**20:.0f} MiB more), "
+            need = f" (k8slab needs ~{3 * sized[0] / 2**20:.0f} MiB more)" if sized[0] else ""
+            raise BuildError(f"the disk holding {where} is full; nothing was cached. Free space{need}, "
                              f"then k8slab build") from None
         raise BuildError(f"writing {where} failed: {exc}; nothing was cached") from None
     finally:

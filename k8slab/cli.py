@@ -222,14 +222,14 @@ def main(argv: list[str] | None = None) -> int:
 
                 engine = cluster.recorded_engine("k8slab") or cluster.pick_engine("auto", print)
             gobuild.build(args.binaries or None, engine=engine, force=args.force,
-                          from_source=args.from_source, mirror=args.mirror)
+                          from_source=args.from_source, mirror=args.mirror, report=True)
             if engine in ("local", None) and not args.binaries:
                 from .engine import images
 
                 images.build_all(force=args.force)
                 # the series' notebook 09 installs the ingress addon: have its controller ready too
                 gobuild.build(gobuild.binaries_for_addon("ingress"), force=args.force,
-                              from_source=args.from_source, mirror=args.mirror)
+                              from_source=args.from_source, mirror=args.mirror, report=True)
                 images.build_all(force=args.force, names=["traefik"])
             return 0
         if args.command == "doctor":

@@ -77,7 +77,7 @@ def test_binaries_built_here_are_fetched_verified_and_used(tmp_path, serve, cach
     url = serve(mirror)
     monkeypatch.setattr(gobuild, "check_go", lambda: pytest.fail("nothing may be built"))
     said: list[str] = []
-    got = gobuild.build(["kubectl"], mirror=url, echo=said.append)
+    got = gobuild.build(["kubectl"], mirror=url, echo=said.append, report=True)
 
     assert got == [real.binary("kubectl")]
     assert gobuild.cached_problem(real, "kubectl") is None  # what up checks before it starts

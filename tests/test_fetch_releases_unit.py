@@ -128,7 +128,7 @@ def test_binaries_built_here_are_fetched_from_the_mirror_verified_and_used(tmp_p
     url = serve(root)
     seen = url.seen
     said: list[str] = []
-    got = gobuild.build(list(real), mirror=url, echo=said.append)
+    got = gobuild.build(list(real), mirror=url, echo=said.append, report=True)
 
     comp = gobuild.component(component)
     assert got == [comp.binary(n) for n in real]

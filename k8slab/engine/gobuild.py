@@ -477,14 +477,14 @@ def inventory(engine: str | None = DEFAULT_ENGINE, *, thorough: bool = False) ->
 
 
 def describe(item: dict) -> str:
-    """One line for a binary of :func:`inventory`: ``kubectl v1.37.2 57.0 MiB built from ...``."""
+    """One line for a binary of :func:`inventory`: ``kubectl v1.37.2: 59.1 MiB, built from Go modules``."""
     state = item["problem"] or f"{item['size'] / 2**20:.1f} MiB, {item['origin']}"
     return f"{item['name']} {item['version']}: {state}"
 
 
 def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE,
           force: bool = False, echo: Callable[[str], None] = print,
-          from_source: bool = False, mirror: str | None = None) -> list[Path]:
+          from_source: bool = False, mirror: str | None = None, report: bool = False) -> list[Path]:
     """Build the missing (or, with ``force``, all) binaries; return the paths built.
 
     Each binary is cached on its own (per component version, with a build record), so
@@ -500,7 +500,8 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
         from_source: build everything from Go modules, fetching nothing (also when
             ``$K8SLAB_FROM_SOURCE`` is set to anything but ``0``).
         mirror: fetch release binaries from this URL (default: ``$K8SLAB_MIRROR``, else the
-            official site; see :mod:`k8slab.engine.fetch`); what cannot be fetched is built.
+            official sites; see :mod:`k8slab.engine.fetch`); what cannot be fetched is built.
+        report: end with a line per binary considered: its size and where it came from.
     """
     wanted = set(names) if names else (set(binaries_for(engine)) if engine else None)
     todo = []
@@ -526,7 +527,8 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
             echo("the kind engine needs nothing built (kind brings its own node image)")
         else:
             echo("all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
-            _report(wanted, echo)
+            if report:
+                _report(wanted, echo)
         return fetched
     check_go()
     built: list[Path] = list(fetched)
@@ -553,7 +555,8 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
         echo(f"copied KWOK's default stages to {stage_root()}")
     echo(f"built {len(built) - len(fetched)} binaries in {fmt_duration(time.monotonic() - started)}; "
          f"cache: {paths.cache_dir() / 'bin'}")
-    _report(wanted, echo)
+    if report:
+        _report(wanted, echo)
     return built
 
 

@@ -429,3 +429,11 @@ def test_doctor_needs_no_go_once_a_mirror_filled_the_cache(tmp_path, serve, monk
                for line in lines), lines
     monkeypatch.setenv("K8SLAB_MIRROR", "ftp://nope")
     assert not doctor._check_downloads().ok
+
+
+def test_a_long_download_says_how_far_it_got(tmp_path, serve, monkeypatch):
+    root = _mirror(tmp_path, "etcd", _fake(tmp_path, "etcd"))
+    monkeypatch.setattr(fetch, "PROGRESS_EVERY", -1.0)  # a line before every chunk
+    said: list[str] = []
+    gobuild.build(["etcd"], mirror=serve(root), echo=said.append)
+    assert any(line.startswith("  still fetching etcd: ") and line.endswith(" MiB") for line in said), said

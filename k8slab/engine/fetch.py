@@ -24,17 +24,19 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import urlparse
 
 from ..errors import BuildError
 from . import fetch_archive
-from .fetch_catalog import DL_K8S, KUBERNETES_BINARIES, Artifact  # noqa: F401 (re-exported)
+from .fetch_catalog import Artifact
 
-OFFICIAL = DL_K8S
 TIMEOUT = 10.0
 """Seconds to wait for a connection or a read before the source counts as unreachable."""
+PROGRESS_EVERY = 10.0
+"""Seconds between progress lines of a download."""
 
 
 class Unavailable(Exception):
@@ -146,7 +148,12 @@ def download(url: str, tmp: Path, want: str, label: str, echo: Callable[[str], N
     with _open(url, timeout) as resp, open(tmp, "wb") as out:
         length = int(resp.headers.get("Content-Length") or 0)
         echo(f"fetching {label} from {url}" + (f" ({length / 2**20:.1f} MiB)" if length else ""))
+        said = time.monotonic()
         while True:
+            if time.monotonic() - said > PROGRESS_EVERY:  # a slow link must not look hung
+                said = time.monotonic()
+                echo(f"  still fetching {label}: {size / 2**20:.0f}"
+                     + (f" of {length / 2**20:.0f} MiB" if length else " MiB"))
             try:
                 chunk = resp.read(1 << 20)
             except (OSError, http.client.HTTPException):

@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
                          "place on a running cluster")
     up.add_argument("--mirror", metavar="URL", default=None,
                     help="local and kwok engines: fetch release binaries from this mirror (laid out "
-                         "as dl.k8s.io; default: $K8SLAB_MIRROR, else the official site)")
+                         "as the official sites; default: $K8SLAB_MIRROR, else the official sites)")
 
     down = sub.add_parser("down", help="stop the cluster and remove its state")
     down.add_argument("--name", default="k8slab")
@@ -70,14 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--from-source", action="store_true",
                    help="build everything from Go modules; fetch no release binaries")
     b.add_argument("--mirror", metavar="URL", default=None,
-                   help="fetch release binaries from this mirror (laid out as dl.k8s.io; default: "
-                        "$K8SLAB_MIRROR, else the official site); what it lacks is built")
+                   help="fetch release binaries from this mirror (laid out as the official sites; "
+                        "default: $K8SLAB_MIRROR, else the official sites); what it lacks is built")
     b.add_argument("binaries", nargs="*", help="only these (e.g. kube-apiserver kwok)")
 
     mi = sub.add_parser("mirror", help="share this machine's binaries with a classroom")
     mi_sub = mi.add_subparsers(dest="mirror_command", metavar="SUBCOMMAND", required=True)
-    ex = mi_sub.add_parser("export", help="lay the cached Kubernetes binaries out in DIR as a mirror "
-                                          "(the official paths, a .sha256 beside each)")
+    ex = mi_sub.add_parser("export", help="lay the cached binaries out in DIR as a mirror (the "
+                                          "official sites' paths and tarballs, a checksum file beside each)")
     ex.add_argument("directory", help="where to write the mirror tree")
 
     im = sub.add_parser("images", help="list the local image set (the real-node engine's registry)")
@@ -152,22 +152,31 @@ def _addons(args) -> int:
 
 
 def _mirror_export(directory: Path) -> int:
-    from .engine import fetch, gobuild
+    from .engine import fetch, fetch_export, gobuild, versions
 
-    comp = gobuild.component("kubernetes")
-    cached = {name: comp.binary(name) for name in fetch.KUBERNETES_BINARIES
-              if name in comp.packages and gobuild.cached_problem(comp, name) is None}
+    cached: dict[str, tuple[str, dict[str, Path]]] = {}
+    for comp in gobuild.components():
+        have = {name: comp.binary(name) for name in comp.packages
+                if gobuild.cached_problem(comp, name) is None}
+        if have:
+            cached[comp.name] = (comp.version, have)
     if not cached:
-        print("error: no Kubernetes binary is cached yet; run: k8slab build --engine local",
-              file=sys.stderr)
+        print("error: no binary is cached yet; run: k8slab build --engine local", file=sys.stderr)
         return 1
     try:
-        written = fetch.export(directory, cached, comp.version)
+        stages = (versions.KWOK, gobuild.stage_root()) if (gobuild.stage_root() / "pod").is_dir() else None
+        written = fetch_export.export(directory, cached, fetch.host_platform(), stages)
     except OSError as exc:
         print(f"error: cannot write the mirror to {directory}: {exc.strerror or exc}; choose a "
               f"directory you can write to", file=sys.stderr)
         return 1
-    print(f"wrote {len(written)} binaries ({', '.join(sorted(cached))}) with their .sha256 to {directory}")
+    size = sum(p.stat().st_size for p in written)
+    print(f"wrote {len(written)} files ({size / 2**20:.0f} MiB) with their checksum files to {directory}:")
+    for path in written:
+        print(f"  {path.relative_to(directory)}")
+    print("layout: dl.k8s.io's paths at the root (release/...), other sites below their host name "
+          "(github.com/<owner>/<repo>/releases/download/...), binaries with no official release "
+          "below k8slab/")
     print(f"serve it to the room, e.g.: python3 -m http.server --directory {directory} 8000")
     print("learners then run: k8slab build --mirror http://<this machine's address>:8000")
     return 0
@@ -182,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.mirror:
                 from .engine import fetch
 
-                os.environ["K8SLAB_MIRROR"] = fetch.base_url(args.mirror)  # read by the build up runs
+                os.environ["K8SLAB_MIRROR"] = fetch.mirror_url(args.mirror)  # read by the build up runs
             st = cluster.up(name=args.name, engine=args.engine, workers=args.workers, pull=args.pull,
                             egress=args.egress)
             return 0 if st.healthy else 1
@@ -197,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
 
             st = cluster.status(args.name)
             print("\n".join(st.lines()))
+            if st.engine in ("local", "kwok"):
+                from .engine import gobuild
+
+                print("  binaries:")
+                for item in gobuild.inventory(st.engine):
+                    print("    " + gobuild.describe(item))
             if st.api_ok and st.engine in ("local", "kind"):
                 from .engine import ingress
 
@@ -219,13 +234,14 @@ def main(argv: list[str] | None = None) -> int:
 
                 engine = cluster.recorded_engine("k8slab") or cluster.pick_engine("auto", print)
             gobuild.build(args.binaries or None, engine=engine, force=args.force,
-                          from_source=args.from_source, mirror=args.mirror)
+                          from_source=args.from_source, mirror=args.mirror, report=True)
             if engine in ("local", None) and not args.binaries:
                 from .engine import images
 
                 images.build_all(force=args.force)
                 # the series' notebook 09 installs the ingress addon: have its controller ready too
-                gobuild.build(gobuild.binaries_for_addon("ingress"), force=args.force)
+                gobuild.build(gobuild.binaries_for_addon("ingress"), force=args.force,
+                              from_source=args.from_source, mirror=args.mirror, report=True)
                 images.build_all(force=args.force, names=["traefik"])
             return 0
         if args.command == "doctor":

@@ -8,59 +8,26 @@ tmp directory, so nothing of the real cache is written.
 from __future__ import annotations
 
 import errno
-import functools
-import http.server
 import os
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from _mirror_server import serving
 
-from k8slab.engine import fetch, gobuild, versions
+from k8slab.engine import fetch, fetch_catalog, fetch_export, gobuild, versions
 from k8slab.errors import BuildError
 
 REAL_CACHE = Path(os.environ.get("K8SLAB_CACHE_DIR") or Path.home() / ".cache" / "k8slab")
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    truncate: set[str] = set()
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        if self.path.lstrip("/") in self.truncate:  # promise the whole file, send half, hang up
-            body = Path(self.translate_path(self.path)).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        super().do_GET()
-
-
 @pytest.fixture
-def serve(tmp_path):
-    """serve(directory) -> base URL of a server on 127.0.0.1 holding it."""
-    servers = []
-
-    def start(directory: Path, truncate: tuple[str, ...] = ()) -> str:
-        handler = type("H", (_Handler,), {"truncate": set(truncate)})
-        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                              functools.partial(handler, directory=str(directory)))
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+def serve():
+    """serve(directory) -> base URL of a server on 127.0.0.1 holding it (``.seen``: paths asked)."""
+    with serving() as start:
+        yield start
 
 
 @pytest.fixture
@@ -77,11 +44,20 @@ def _no_go(monkeypatch):
     monkeypatch.setattr(gobuild, "check_go", check_go)
 
 
+def _export(mirror: Path, binaries: dict[str, Path], component: str = "kubernetes") -> None:
+    version = gobuild.component(component).version
+    fetch_export.export(mirror, {component: (version, binaries)}, fetch.host_platform())
+
+
+def _art(name: str = "kubectl") -> fetch_catalog.Artifact:
+    return fetch_catalog.artifact_for("kubernetes", name, versions.KUBERNETES, fetch.host_platform())
+
+
 def _small_mirror(tmp_path, name="kubectl", body=b"\x7fELF fake kubectl\n" * 4096) -> Path:
     src = tmp_path / "src" / name
     src.parent.mkdir(parents=True, exist_ok=True)
     src.write_bytes(body)
-    fetch.export(tmp_path / "mirror", {name: src})
+    _export(tmp_path / "mirror", {name: src})
     return tmp_path / "mirror"
 
 
@@ -95,20 +71,22 @@ def test_binaries_built_here_are_fetched_verified_and_used(tmp_path, serve, cach
     if not real_bin.is_file():
         pytest.skip(f"kubectl {versions.KUBERNETES} is not built on this machine yet (k8slab build)")
     mirror = tmp_path / "mirror"
-    fetch.export(mirror, {"kubectl": real_bin})
-    art = fetch.artifact("kubectl")
-    assert (mirror / art.path).is_file() and (mirror / art.checksum_path).read_text().strip()
+    _export(mirror, {"kubectl": real_bin})
+    art = _art()
+    assert (mirror / art.mirror_path()).is_file() and (mirror / art.mirror_checksum_path).read_text().strip()
     url = serve(mirror)
     monkeypatch.setattr(gobuild, "check_go", lambda: pytest.fail("nothing may be built"))
     said: list[str] = []
-    got = gobuild.build(["kubectl"], mirror=url, echo=said.append)
+    got = gobuild.build(["kubectl"], mirror=url, echo=said.append, report=True)
 
     assert got == [real.binary("kubectl")]
     assert gobuild.cached_problem(real, "kubectl") is None  # what up checks before it starts
     assert gobuild.cached_problem(real, "kubectl", thorough=False) is None
-    assert gobuild.origin(real, "kubectl") == f"{url}/{art.path}"
+    assert gobuild.origin(real, "kubectl") == f"fetched from mirror {url}/{art.path}"
     assert real.binary("kubectl").read_bytes() == real_bin.read_bytes()
     assert any(line.startswith(f"fetching kubectl from {url}/{art.path} (") for line in said)
+    assert any(line.startswith("  kubectl v1.37.2: ") and line.endswith(f"fetched from mirror {url}/{art.path}")
+               for line in said), said
     assert any(line.startswith("fetched 1 binaries (") and "SHA-256 verified" in line for line in said)
     out = subprocess.run([str(real.binary("kubectl")), "version", "--client"], capture_output=True,
                          text=True, timeout=30)
@@ -118,7 +96,7 @@ def test_binaries_built_here_are_fetched_verified_and_used(tmp_path, serve, cach
 
 def test_a_wrong_checksum_is_refused_and_nothing_cached(tmp_path, serve, cache, monkeypatch):
     mirror = _small_mirror(tmp_path)
-    (mirror / fetch.artifact("kubectl").checksum_path).write_text("0" * 64 + "  kubectl\n")
+    (mirror / _art().mirror_checksum_path).write_text("0" * 64 + "  kubectl\n")
     _no_go(monkeypatch)
     with pytest.raises(BuildError, match=r"does not match its published SHA-256 .*refused, nothing "
                                          r"was cached.*--from-source"):
@@ -128,7 +106,7 @@ def test_a_wrong_checksum_is_refused_and_nothing_cached(tmp_path, serve, cache, 
 
 def test_a_truncated_download_is_refused_and_nothing_cached(tmp_path, serve, cache, monkeypatch):
     mirror = _small_mirror(tmp_path)
-    art = fetch.artifact("kubectl")
+    art = _art()
     _no_go(monkeypatch)
     with pytest.raises(BuildError, match=r"was cut off after \d+ of \d+ bytes; nothing was cached"):
         gobuild.build(["kubectl"], mirror=serve(mirror, truncate=(art.path,)), echo=lambda _l: None)
@@ -168,7 +146,7 @@ def test_an_unreachable_mirror_falls_back_to_the_build(tmp_path, cache, monkeypa
     with pytest.raises(BuildError, match="Go is not installed"):
         gobuild.build(["kubectl", "kube-scheduler"], mirror=f"http://127.0.0.1:{closed}",
                       echo=said.append)
-    assert any(line.startswith(f"cannot fetch from http://127.0.0.1:{closed}: ") and "not reachable" in line
+    assert any(line.startswith(f"cannot fetch from 127.0.0.1:{closed}: ") and "not reachable" in line
                and line.endswith("building from Go modules instead") for line in said), said
     assert sum("cannot fetch" in line for line in said) == 1  # one try, not one per binary
     assert _left_in(cache) == []
@@ -187,22 +165,22 @@ def test_what_the_mirror_lacks_is_built_the_rest_fetched(tmp_path, serve, cache,
 
 def test_the_environment_variable_names_the_mirror_and_bad_urls_are_refused(monkeypatch):
     monkeypatch.setenv("K8SLAB_MIRROR", "http://teacher.local:8000/")
-    assert fetch.base_url() == "http://teacher.local:8000"
-    assert fetch.base_url("http://other:1") == "http://other:1"
+    assert fetch.mirror_url() == "http://teacher.local:8000"
+    assert fetch.mirror_url("http://other:1") == "http://other:1"
     monkeypatch.delenv("K8SLAB_MIRROR")
-    assert fetch.base_url() == fetch.OFFICIAL
+    assert fetch.mirror_url() is None  # the official sites
     with pytest.raises(BuildError, match=r"not an http\(s\) URL"):
-        fetch.base_url("ftp://x")
-    assert fetch.artifact("etcd") is None  # no official binary of ours: built
-    assert fetch.artifact("kubelet", "v1.37.2", ("linux", "arm64")).path == \
-        "release/v1.37.2/bin/linux/arm64/kubelet"
+        fetch.mirror_url("ftp://x")
+    art = fetch_catalog.artifact_for("kubernetes", "kubelet", "v1.37.2", ("linux", "arm64"))
+    assert art.official_url() == "https://dl.k8s.io/release/v1.37.2/bin/linux/arm64/kubelet"
+    assert art.mirror_path() == "release/v1.37.2/bin/linux/arm64/kubelet"
 
 
 def test_cli_mirror_export_and_bad_mirror(tmp_path):
     env = dict(os.environ, K8SLAB_CACHE_DIR=str(tmp_path / "empty"))
     proc = subprocess.run([sys.executable, "-m", "k8slab", "mirror", "export", str(tmp_path / "m")],
                           capture_output=True, text=True, env=env, timeout=60)
-    assert proc.returncode == 1 and proc.stderr.startswith("error: no Kubernetes binary is cached yet")
+    assert proc.returncode == 1 and proc.stderr.startswith("error: no binary is cached yet")
     proc = subprocess.run([sys.executable, "-m", "k8slab", "build", "--mirror", "ftp://x", "kubectl"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
@@ -234,9 +212,9 @@ def test_cli_mirror_export_writes_the_official_layout(tmp_path):
     assert "python3 -m http.server --directory" in proc.stdout
     from k8slab.engine.digest import sha256_file
 
-    art = fetch.artifact("kubectl")
-    assert (out / art.checksum_path).read_text().strip() == sha256_file(out / art.path)
-    assert fetch.artifact("etcd") is None and not list(out.rglob("etcd"))
+    art = _art()
+    assert (out / art.mirror_checksum_path).read_text().strip() == sha256_file(out / art.mirror_path())
+    assert "github.com/etcd-io/etcd/releases/download/" in proc.stdout
     (tmp_path / "a-file").write_text("not a directory")  # refused even for root
     proc = subprocess.run([sys.executable, "-m", "k8slab", "mirror", "export", str(tmp_path / "a-file" / "x")],
                           capture_output=True, text=True, env=env, timeout=60)

@@ -31,10 +31,14 @@ class Check:
 
 def _check_go(engine: str) -> Check:
     need = ".".join(map(str, versions.GO_MIN))
-    builds = engine != "kind"
-    why = f"Go {need}+ builds the {engine} engine" if builds else "the kind engine needs no Go"
-    fix = "install Go from https://go.dev/doc/install" if builds else \
-        "nothing for kind; Go is only needed for --engine local or kwok"
+    # once every binary the engine runs is cached (built, or fetched from a release or a mirror)
+    # nothing is left for Go to do
+    builds = engine != "kind" and bool(gobuild.missing(engine=engine, thorough=False))
+    why = (f"Go {need}+ builds the {engine} engine" if builds else
+           "the kind engine needs no Go" if engine == "kind" else
+           f"every binary the {engine} engine runs is cached: Go is only needed to rebuild")
+    fix = "install Go from https://go.dev/doc/install, or fetch from a mirror: k8slab build --mirror URL" \
+        if builds else "nothing: Go is only needed to build what is missing"
     ver = gobuild.go_version()
     if ver is None:
         return Check("go", False, f"not found on PATH ({why})", fix, required=builds)
@@ -54,8 +58,10 @@ def _check_binaries(engine: str) -> list[Check]:
     for comp in gobuild.components():
         for name in comp.packages:
             problem = gobuild.cached_problem(comp, name)
-            out.append(Check(f"binary {name} {comp.version}", problem is None,
-                             problem or f"{comp.binary(name)} ({gobuild.origin(comp, name)})",
+            path = comp.binary(name)
+            detail = problem or (f"{path} ({path.stat().st_size / 2**20:.1f} MiB, "
+                                 f"{gobuild.origin(comp, name)})")
+            out.append(Check(f"binary {name} {comp.version}", problem is None, detail,
                              (f"k8slab addons {comp.addon}" if comp.addon else
                               f"k8slab build --engine {engine}"
                               + (" --force" if problem and problem != "missing" else "")),
@@ -64,6 +70,21 @@ def _check_binaries(engine: str) -> list[Check]:
     out.append(Check("KWOK default stages", (stages / "pod").is_dir(), str(stages),
                      f"k8slab build --engine {engine}"))
     return out
+
+
+def _check_downloads() -> Check:
+    from . import fetch
+
+    try:
+        mirror = fetch.mirror_url()
+    except EngineError as exc:
+        return Check("downloads", False, str(exc), "fix or unset K8SLAB_MIRROR")
+    if os.environ.get("K8SLAB_FROM_SOURCE", "") not in ("", "0"):
+        return Check("downloads", True, "none: K8SLAB_FROM_SOURCE is set, everything is built from Go modules")
+    if mirror:
+        return Check("downloads", True, f"from the mirror {mirror} only ($K8SLAB_MIRROR); what it lacks is built")
+    return Check("downloads", True, "official release files (dl.k8s.io, github.com), SHA-256 verified; what "
+                                    "they lack or does not answer is built from Go modules")
 
 
 def _pick(name: str, engine: str | None) -> tuple[str, str]:
@@ -154,6 +175,8 @@ def run(name: str = DEFAULT_NAME, engine: str | None = None) -> list[Check]:
     engine, why = _pick(name, engine)
     checks = [Check("engine", True, f"{engine} ({why}); what follows is judged for it")]
     checks += [_check_go(engine), *_check_binaries(engine)]
+    if engine != "kind":
+        checks.append(_check_downloads())
     docker_ok, docker_why = kind.docker_available()
     checks.append(Check("docker", docker_ok, docker_why,
                         "start Docker (Docker Desktop on macOS/Windows)" if engine == "kind" else

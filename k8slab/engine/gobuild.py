@@ -267,7 +267,7 @@ def cached_problem(comp: Component, name: str, *, thorough: bool = True) -> str 
         want = {"sha256": want}
     if not os.access(path, os.X_OK):
         return "not executable"
-    if comp.main_src and want.get("source") != source_digest(comp):
+    if comp.main_src and not want.get("origin") and want.get("source") != source_digest(comp):
         return f"stale (k8slab's gosrc/{comp.main_src} changed since it was built)"
     corrupted = "corrupted (checksum differs from the build record)"
     if thorough or "size" not in want:
@@ -408,48 +408,83 @@ def write_module(comp: Component) -> Path:
 
 
 def _fetch_first(todo: list[tuple[Component, str, str]], mirror: str | None,
-                 echo: Callable[[str], None]) -> tuple[list[tuple[Component, str, str]], list[Path]]:
-    """Fetch what has a release artifact (checksum verified); return (still to build, fetched)."""
+                 echo: Callable[[str], None]) -> tuple[list[tuple[Component, str, str]], list[Path], bool]:
+    """Fetch what has a release file (checksum verified); return (still to build, fetched,
+    whether every source asked answered)."""
     from . import fetch
 
-    base = fetch.base_url(mirror)
-    rest, got = [], []
+    mirror = fetch.mirror_url(mirror)
     started = time.monotonic()
-    for i, (comp, name, problem) in enumerate(todo):
-        art = fetch.artifact(name, comp.version) if comp.name == "kubernetes" else None
-        if art is None:
-            rest.append((comp, name, problem))
-            continue
-        try:
-            record = fetch.download(base, art, comp.binary(name), echo=echo)
-        except fetch.Unavailable as exc:
-            if exc.reachable:  # the source lacks this file: build it, try the next one there
-                echo(f"cannot fetch {name}: {exc}; building it from Go modules")
-                rest.append((comp, name, problem))
-                continue
-            echo(f"cannot fetch from {base}: {exc}; building from Go modules instead")
-            rest += [t for t in todo[i:] if t not in rest]
-            break
-        stamp = _read_stamp(comp)
-        stamp[name] = {**_record(comp.binary(name)), "origin": record["origin"]}
-        (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
-        got.append(comp.binary(name))
-    if got:
-        size = sum(p.stat().st_size for p in got)
-        echo(f"fetched {len(got)} binaries ({size / 2**20:.0f} MiB, SHA-256 verified) from {base} "
-             f"in {fmt_duration(time.monotonic() - started)}")
-    return rest, got
+    got, rest, down = fetch.fetch_missing([(comp.name, comp.version, name, comp.binary(name))
+                                     for comp, name, _problem in todo], mirror, echo)
+    fetched = []
+    for comp, name, _problem in todo:
+        if name in got:
+            stamp = _read_stamp(comp)
+            stamp[name] = {**_record(comp.binary(name)), "origin": got[name],
+                           "via": "mirror" if mirror else "official"}
+            (comp.bin_dir / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True))
+            fetched.append(comp.binary(name))
+    if fetched:
+        size = sum(p.stat().st_size for p in fetched)
+        echo(f"fetched {len(fetched)} binaries ({size / 2**20:.0f} MiB, SHA-256 verified) from "
+             f"{mirror or 'the official release sites'} in {fmt_duration(time.monotonic() - started)}")
+    return [t for t in todo if t[1] in rest], fetched, not down
+
+
+def _fetch_stages(mirror: str | None, echo: Callable[[str], None]) -> bool:
+    """Fetch KWOK's default stages from a mirror (no official file holds them); True if done."""
+    from . import fetch, fetch_catalog
+
+    mirror = fetch.mirror_url(mirror)
+    if not mirror:
+        return False
+    try:
+        url = fetch.fetch_tree(fetch_catalog.stages_artifact(versions.KWOK), stage_root(), mirror, echo)
+    except fetch.Unavailable as exc:
+        echo(f"cannot fetch KWOK's stages: {exc}; copying them from its Go module")
+        return False
+    echo(f"fetched KWOK's default stages to {stage_root()} from {url}")
+    return True
 
 
 def origin(comp: Component, name: str) -> str:
-    """Where a cached binary came from: the URL it was fetched from, or ``built from Go modules``."""
+    """Where a cached binary came from: ``fetched from <URL>``, ``fetched from mirror <URL>``
+    or ``built from Go modules``."""
     rec = _read_stamp(comp).get(name)
-    return (rec.get("origin") if isinstance(rec, dict) else None) or "built from Go modules"
+    url = rec.get("origin") if isinstance(rec, dict) else None
+    if not url:
+        return "built from Go modules"
+    return f"fetched from {'mirror ' if rec.get('via') == 'mirror' else ''}{url}"
+
+
+def inventory(engine: str | None = DEFAULT_ENGINE, *, thorough: bool = False) -> list[dict]:
+    """Each binary an engine needs (None: all) with its state: name, version, path, problem
+    (None when usable), origin and size in bytes (0 when missing)."""
+    wanted = set(binaries_for(engine)) if engine else None
+    out = []
+    for comp in components():
+        for name in comp.packages:
+            if wanted is not None and name not in wanted:
+                continue
+            path = comp.binary(name)
+            problem = cached_problem(comp, name, thorough=thorough)
+            out.append({"name": name, "component": comp.name, "version": comp.version,
+                        "path": path, "problem": problem,
+                        "origin": origin(comp, name) if problem != "missing" else "",
+                        "size": path.stat().st_size if path.exists() else 0})
+    return out
+
+
+def describe(item: dict) -> str:
+    """One line for a binary of :func:`inventory`: ``kubectl v1.37.2: 59.1 MiB, built from Go modules``."""
+    state = item["problem"] or f"{item['size'] / 2**20:.1f} MiB, {item['origin']}"
+    return f"{item['name']} {item['version']}: {state}"
 
 
 def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE,
           force: bool = False, echo: Callable[[str], None] = print,
-          from_source: bool = False, mirror: str | None = None) -> list[Path]:
+          from_source: bool = False, mirror: str | None = None, report: bool = False) -> list[Path]:
     """Build the missing (or, with ``force``, all) binaries; return the paths built.
 
     Each binary is cached on its own (per component version, with a build record), so
@@ -465,7 +500,8 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
         from_source: build everything from Go modules, fetching nothing (also when
             ``$K8SLAB_FROM_SOURCE`` is set to anything but ``0``).
         mirror: fetch release binaries from this URL (default: ``$K8SLAB_MIRROR``, else the
-            official site; see :mod:`k8slab.engine.fetch`); what cannot be fetched is built.
+            official sites; see :mod:`k8slab.engine.fetch`); what cannot be fetched is built.
+        report: end with a line per binary considered: its size and where it came from.
     """
     wanted = set(names) if names else (set(binaries_for(engine)) if engine else None)
     todo = []
@@ -481,12 +517,18 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
     need_stages = (names is None and engine != "kind") and (force or not (stage_root() / "pod").is_dir())
     fetched: list[Path] = []
     from_source = from_source or os.environ.get("K8SLAB_FROM_SOURCE", "") not in ("", "0")
+    answered = True
     if todo and not from_source:
-        todo, fetched = _fetch_first(todo, mirror, echo)
+        todo, fetched, answered = _fetch_first(todo, mirror, echo)
+    if need_stages and not from_source and answered:
+        need_stages = not _fetch_stages(mirror, echo)
     if not todo and not need_stages:
-        echo("the kind engine needs nothing built (kind brings its own node image)"
-             if names is None and engine == "kind" else
-             "all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
+        if names is None and engine == "kind":
+            echo("the kind engine needs nothing built (kind brings its own node image)")
+        else:
+            echo("all engine binaries are cached in " + str(paths.cache_dir() / "bin"))
+            if report:
+                _report(wanted, echo)
         return fetched
     check_go()
     built: list[Path] = list(fetched)
@@ -513,5 +555,14 @@ def build(names: list[str] | None = None, *, engine: str | None = DEFAULT_ENGINE
         echo(f"copied KWOK's default stages to {stage_root()}")
     echo(f"built {len(built) - len(fetched)} binaries in {fmt_duration(time.monotonic() - started)}; "
          f"cache: {paths.cache_dir() / 'bin'}")
+    if report:
+        _report(wanted, echo)
     return built
+
+
+def _report(wanted: set[str] | None, echo: Callable[[str], None]) -> None:
+    """Say, for each binary considered, its size and where it came from."""
+    for item in inventory(None):
+        if wanted is None or item["name"] in wanted:
+            echo("  " + describe(item))
 

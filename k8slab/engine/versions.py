@@ -40,6 +40,22 @@ KIND_NODE_IMAGE = ("kindest/node:v1.37.0"
 digest as kind's v0.33.0 release notes list them (github.com/kubernetes-sigs/kind/releases/tag/v0.33.0;
 a tag alone may point at a build for another kind release). Bump it with KIND, from those notes."""
 
+RELEASE_SHA256: dict[str, str] = {}
+"""SHA-256 of official release files, by URL, as their publishers state them (a citation beside
+each). A pinned file is fetched only when its download and the checksum file published beside it
+both match the pin; mirrors are verified against their own checksum files (a classroom mirror
+holds binaries built here, not the publishers' bytes).
+
+Empty on purpose: this machine reaches neither dl.k8s.io nor github.com, and no stored copy of a
+publisher's checksum file for these versions could be read (dl.k8s.io ``<name>.sha256``; etcd
+``SHA256SUMS``; containerd ``<file>.sha256sum``; CoreDNS ``<file>.sha256``; Traefik
+``traefik_<v>_checksums.txt``; KWOK publishes none). Values seen only in third-party notes are not
+pinned. Add one as, e.g.::
+
+    # https://github.com/etcd-io/etcd/releases/download/v3.6.16/SHA256SUMS (read 2026-12-01)
+    "https://github.com/etcd-io/etcd/releases/download/v3.6.16/etcd-v3.6.16-linux-amd64.tar.gz": "<64 hex>",
+"""
+
 GO_MIN = (1, 26)
 """The oldest Go release that builds the control plane (its go.mod files say go 1.26.0).
 containerd's go.mod says go 1.26.6: an older 1.26 patch fails that one build with go's own

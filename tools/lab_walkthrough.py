@@ -40,10 +40,30 @@ CELL_TIMEOUT_S = 300
 _BUSY = """() => {
   const nb = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   if (!nb || !nb.sessionContext || !nb.sessionContext.session || !nb.sessionContext.session.kernel) return 'no kernel';
-  const prompts = [...nb.node.querySelectorAll('.jp-InputPrompt')].map(p => p.textContent);
-  if (prompts.some(t => t.includes('*'))) return 'running';
+  // JupyterLab may restore the previous notebook's tab: only the one asked for counts
+  if (nb.context.path !== window.k8slabWalkPath) return 'another notebook is current';
+  // the cells' models, not the DOM: JupyterLab renders only the cells in view (windowed notebooks)
+  const running = nb.content.widgets.some(w => w.model.type === 'code' && w.model.executionState === 'running');
+  if (running) return 'running';
   return nb.sessionContext.session.kernel.status;
 }"""
+IDLE_FOR_S = 3.0
+"""Run All is over when no cell is running and the kernel has stayed idle this long (between two
+cells of a run the kernel is idle for a moment only)."""
+
+
+def _wait_idle(page, timeout_s: float) -> None:
+    """Wait until the notebook has been idle (no cell running, kernel idle) for IDLE_FOR_S."""
+    deadline, idle_since = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        if page.evaluate(_BUSY) == "idle":
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= IDLE_FOR_S:
+                return
+        else:
+            idle_since = None
+        time.sleep(0.25)
+    raise TimeoutError(f"the notebook was still busy after {timeout_s:.0f} s")
 
 
 def _free_port() -> int:
@@ -141,6 +161,12 @@ def walk(names: list[str], out_dir: Path, learner: bool = False) -> int:
                     started = time.monotonic()
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     page.goto(f"{url}/lab/tree/notebooks/{nb.name}?token={token}")
+                    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=120_000)
+                    page.evaluate(f"""async () => {{
+                        await window.jupyterapp.started; await window.jupyterapp.restored;
+                        window.k8slabWalkPath = 'notebooks/{nb.name}';
+                        await window.jupyterapp.commands.execute('docmanager:open', {{path: window.k8slabWalkPath}});
+                    }}""")
                     try:
                         page.wait_for_function(f"() => ({_BUSY})() === 'idle'", timeout=120_000)
                     except Exception:
@@ -150,8 +176,7 @@ def walk(names: list[str], out_dir: Path, learner: bool = False) -> int:
                     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
                     time.sleep(1)
                     code_cells = sum(1 for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code")
-                    page.wait_for_function(f"() => ({_BUSY})() === 'idle'",
-                                           timeout=CELL_TIMEOUT_S * 1000 * max(1, code_cells // 10))
+                    _wait_idle(page, CELL_TIMEOUT_S * max(1, code_cells // 10))
                     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
                     time.sleep(1.5)
                     page.screenshot(path=str(out_dir / f"{nb.stem}.png"), full_page=True)

@@ -57,8 +57,7 @@ def node_specs(name: str) -> list[nodeconf.NodeSpec]:
     lay = layout(name)
     pki = kwok.cluster_dir(name) / "pki"
     return [nodeconf.NodeSpec(name=n, index=i, root=root(name) / "nodes" / n, api_port=lay["api_port"],
-                              ca_file=pki / "ca.crt", cert_file=pki / "admin.crt",
-                              key_file=pki / "admin.key", pull=lay.get("pull", "local"))
+                              ca_file=pki / "ca.crt", ca_key=pki / "ca.key", pull=lay.get("pull", "local"))
             for i, n in enumerate(lay.get("workers") or [], start=1)]
 
 
@@ -98,7 +97,9 @@ def kwokctl_docs(name: str) -> list[dict]:
     return kwok.kwokctl_config(
         options_extra={"kubeApiserverCertSANs": [network.CP_IP, "10.96.0.1"]},
         args_extra={
+            # as on kind (kubeadm): a kubelet may change only its own Node and its own pods' status
             "kube-apiserver": [("advertise-address", network.CP_IP),
+                               ("enable-admission-plugins", "NodeRestriction"),
                                ("kubelet-client-certificate", str(pki / "admin.crt")),
                                ("kubelet-client-key", str(pki / "admin.key")),
                                ("kubelet-preferred-address-types", "InternalIP,Hostname")],

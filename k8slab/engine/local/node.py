@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ...errors import EngineError
 from .. import gobuild
-from . import cgroups, netns, network, nodeconf
+from . import certs, cgroups, netns, network, nodeconf
 from ..procs import alive, read_pid, write_pid
 
 PROGRAMS = ("holder", "containerd", "kubelet", "kube-proxy")
@@ -43,6 +43,8 @@ def processes(spec: nodeconf.NodeSpec) -> dict[str, int | None]:
 
 
 def write_files(spec: nodeconf.NodeSpec) -> None:
+    for user, (cn, org) in nodeconf.IDENTITIES.items():
+        certs.ensure(*spec.identity(user), spec.ca_file, spec.ca_key, cn.format(node=spec.name), org)
     for path, text in nodeconf.files(spec).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
@@ -120,6 +122,8 @@ def start(spec: nodeconf.NodeSpec, cp_pid: int, peers: list[int]) -> None:
         stop(spec)  # programs cannot outlive their namespaces usefully
         start_holder(spec, cp_pid, peers)
         procs = processes(spec)
+    elif not all(procs.values()):
+        write_files(spec)  # a program restarted reads the configuration (and certificates) of this version
     for program in ("containerd", "kubelet", "kube-proxy"):
         if not procs[program]:
             start_program(spec, program)

@@ -39,8 +39,7 @@ class NodeSpec:
     root: Path
     api_port: int
     ca_file: Path
-    cert_file: Path
-    key_file: Path
+    ca_key: Path
     registry: str = f"{network.CP_IP}:{REGISTRY_PORT}"
     pull: str = "local"  # or "upstream": the image set first, then the public registry
 
@@ -56,20 +55,28 @@ class NodeSpec:
     def etc(self) -> Path:
         return self.root / "etc"
 
+    def identity(self, user: str) -> tuple[Path, Path]:
+        """The client certificate and key ``user`` (``kubelet``, ``kube-proxy``) signs in with."""
+        return self.etc / "pki" / f"{user}.crt", self.etc / "pki" / f"{user}.key"
+
     @property
     def cgroup(self) -> str:
         return f"k8slab/{self.name}"
 
 
+IDENTITIES = {"kubelet": ("system:node:{node}", "system:nodes"), "kube-proxy": ("system:kube-proxy", None)}
+"""Who each node program is to the API server: user name and group of its client certificate."""
+
+
 def kubeconfig(spec: NodeSpec, user: str) -> str:
-    """Kubeconfig for the node's kubelet and kube-proxy (through the API forwarder)."""
+    """Kubeconfig for the node's ``kubelet`` or ``kube-proxy`` (through the API forwarder), with its own certificate."""
+    crt, key = spec.identity(user)
     return yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config",
         "clusters": [{"name": "k8slab", "cluster": {
             "server": f"https://{network.CP_IP}:{spec.api_port}",
             "certificate-authority": str(spec.ca_file)}}],
-        "users": [{"name": user, "user": {"client-certificate": str(spec.cert_file),
-                                          "client-key": str(spec.key_file)}}],
+        "users": [{"name": user, "user": {"client-certificate": str(crt), "client-key": str(key)}}],
         "contexts": [{"name": "k8slab", "context": {"cluster": "k8slab", "user": user}}],
         "current-context": "k8slab",
     }, sort_keys=False)
@@ -213,7 +220,7 @@ def files(spec: NodeSpec) -> dict[Path, str]:
         spec.etc / "containerd.toml": containerd_toml(spec),
         spec.etc / "cni" / "10-k8slab.conflist": cni_conflist(spec),
         spec.etc / "kubelet.yaml": kubelet_config(spec),
-        spec.etc / "kubelet.kubeconfig": kubeconfig(spec, f"system:node:{spec.name}"),
+        spec.etc / "kubelet.kubeconfig": kubeconfig(spec, "kubelet"),
         spec.etc / "kube-proxy.yaml": kube_proxy_config(spec),
         spec.etc / "kube-proxy.kubeconfig": kubeconfig(spec, "kube-proxy"),
         # pods get the cluster DNS only; no resolver outside the lab is handed on

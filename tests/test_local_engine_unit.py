@@ -12,8 +12,7 @@ from k8slab.engine.local import addons, network, nodeconf
 
 def _spec(**kw) -> nodeconf.NodeSpec:
     return nodeconf.NodeSpec(name="k8slab-worker2", index=2, root=Path("/state/nodes/w2"), api_port=24000,
-                             ca_file=Path("/pki/ca.crt"), cert_file=Path("/pki/admin.crt"),
-                             key_file=Path("/pki/admin.key"), **kw)
+                             ca_file=Path("/pki/ca.crt"), ca_key=Path("/pki/ca.key"), **kw)
 
 
 def test_addresses_follow_kinds_network():

@@ -112,11 +112,17 @@ def _check_saved(path: Path) -> list[str]:
     return problems
 
 
+def _has_tasks(path: Path) -> bool:
+    return any("k8slab-check" in c.get("metadata", {}).get("tags", []) for c in json.loads(path.read_text())["cells"])
+
+
 def _check_learner(path: Path) -> list[str]:
     """Problems in a learner's saved run: it must stop at task 1's check, nothing solved for them."""
     nb = json.loads(path.read_text())
     code = [(i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and "".join(c["source"]).strip()]
     errors = [i for i, c in code if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    if not errors and not any("k8slab-check" in c.get("metadata", {}).get("tags", []) for _, c in code):
+        return []  # no task here (the index): Run All goes through, as it should
     if not errors:
         return ["Run All went through: no task's check failed"]
     first = nb["cells"][errors[0]]
@@ -188,7 +194,8 @@ def walk(names: list[str], out_dir: Path, learner: bool = False) -> int:
                         failed += 1
                         print(f"✗ {nb.name} ({took:.0f} s): " + "; ".join(problems), flush=True)
                     else:
-                        done = "stopped at task 1's check, as a learner's Run All should" if learner else \
+                        done = ("stopped at task 1's check, as a learner's Run All should" if _has_tasks(nb)
+                                else "no task here, every cell ran") if learner else \
                             f"{code_cells} code cells ran, no error"
                         print(f"✓ {nb.name}: {done} ({took:.0f} s)", flush=True)
                 browser.close()

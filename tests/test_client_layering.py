@@ -61,9 +61,9 @@ FORBIDDEN = {
     "client": ("k8slab.api", "k8slab.magics", "k8slab.widgets", "k8slab.engine"),
     "manifest": ("k8slab.client", "k8slab.api", "k8slab.magics", "k8slab.widgets", "k8slab.engine"),
 }
-# Named exceptions, each with its reason. api/addons.py installs an addon from a notebook: an
+# Named exceptions, each with its reason. api/write/addons.py installs an addon from a notebook: an
 # engine operation (the same as `k8slab addons` on the command line), reached through the API.
-EXCEPTIONS = {"api/addons.py": ("k8slab.engine",)}
+EXCEPTIONS = {"api/write/addons.py": ("k8slab.engine",)}
 # the cluster calls of a Session: only the API layer (and the client itself) makes them
 REQUESTS = {"request", "request_text", "send", "stream_lines", "watch"}
 

@@ -1,4 +1,4 @@
-"""k8slab.api.watch.ResourceWatch against the real lab cluster: list+watch, 410 relist, stop, latency."""
+"""k8slab.api.watch.informer.ResourceWatch against the real lab cluster: list+watch, 410 relist, stop, latency."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import pytest
 from kubernetes import client
 
-from k8slab.api.watch import FAILED, RECONNECTING, ResourceWatch
+from k8slab.api.watch.informer import FAILED, RECONNECTING, ResourceWatch
 
 pytestmark = pytest.mark.cluster
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from k8slab.api.watch import FAILED, RECONNECTING, WATCHING, ResourceWatch
+from k8slab.api.watch.informer import FAILED, RECONNECTING, WATCHING, ResourceWatch
 from k8slab.client import session as S
 
 PATH = "/api/v1/namespaces/lab/configmaps"

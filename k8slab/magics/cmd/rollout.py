@@ -35,7 +35,7 @@ def run(args, cell, shell):
             raise UsageError("rollout watch shows one object: give one TYPE/NAME.")
         return RolloutWatcher(args.targets[0], args.namespace,
                               timeout=parse_duration(args.timeout) if args.timeout else None)
-    from ...api.rollout import rollout
+    from ...api.write.rollout import rollout
 
     return rollout(args.action, *args.targets, namespace=args.namespace, to_revision=args.to_revision,
                    revision=args.revision, timeout=args.timeout, watch=args.watch == "true")

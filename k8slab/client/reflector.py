@@ -1,8 +1,10 @@
-"""A resumable list+watch of one collection, kept in a local cache (a small informer).
+"""The kit's one list+watch loop (client-go's reflector): every watcher is built on it.
 
-:class:`ResourceWatch` lists a collection, then watches it from the list's
-``resourceVersion`` in a background thread and calls ``on_event(type, obj)``
-for every change. It never polls:
+:class:`Reflector` lists a collection, then watches it from the list's
+``resourceVersion`` and calls ``on_event(type, obj)`` for every change, keeping
+the objects in ``items``. It runs in a background thread (:meth:`~Reflector.start`,
+for widgets and live tables) or in the calling thread until a deadline
+(:meth:`~Reflector.run`, for ``wait``, ``rollout status``, ``apply --wait``). It never polls:
 
 - the server ends a watch window (``timeoutSeconds``): watch again from the last
   resourceVersion;
@@ -14,10 +16,11 @@ for every change. It never polls:
 - bookmarks (``allowWatchBookmarks``) only move the resourceVersion forward;
 - ``stop()`` shuts the open response down, so the thread ends at once.
 
-The thread talks to the cluster only through :mod:`k8slab.client`.
+The engine's volume provisioner keeps its own loop: it runs in a separate process over
+the generated ``kubernetes`` API classes, apart from the kit's session (see its module).
 
 Example:
-    >>> w = ResourceWatch("/api/v1/namespaces/default/pods",
+    >>> w = Reflector("/api/v1/namespaces/default/pods",
     ...                   on_event=lambda t, o: print(t, o["metadata"]["name"]))  # doctest: +SKIP
     >>> w.start(); w.wait_synced(5); w.stop()  # doctest: +SKIP
 """
@@ -32,6 +35,8 @@ import time
 from typing import Callable
 
 from k8slab import errors as E
+from k8slab.client.errors import from_status, translate
+from k8slab.client.http import iter_lines
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +78,14 @@ def _rv(entry: dict) -> str | None:
     return _meta(entry).get("resourceVersion")
 
 
+class _CallbackFailed(Exception):
+    """A callback raised in :meth:`Reflector.run`: carried out of the loop, then re-raised as is."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Backoff:
     """Exponential backoff with jitter: 0.2 s, 0.4 s, … up to ``cap``."""
 
@@ -88,8 +101,8 @@ class _Backoff:
         self.n = 0
 
 
-class ResourceWatch:
-    """List and watch one collection in a background thread, resuming after failures.
+class Reflector:
+    """List and watch one collection, resuming after failures, in a thread or in the caller's.
 
     Args:
         path: A collection path, e.g. ``/apis/apps/v1/namespaces/x/deployments``
@@ -100,6 +113,8 @@ class ResourceWatch:
             the watch thread, in order. With ``table=True`` ``obj`` is a Table row.
         on_state: ``on_state(state, detail)`` when the state changes (``listing``,
             ``watching``, ``reconnecting``, ``stopped``, ``failed``).
+        on_sync: ``on_sync(items)`` after every (re)list, once its events are emitted
+            (an empty list emits none: this is how a caller sees it).
         table: Ask for the server's Table rows (kubectl's columns) instead of objects.
         session: A :class:`k8slab.client.session.Session`; the current one by default.
         window: Seconds of one server-side watch before it is renewed.
@@ -113,7 +128,8 @@ class ResourceWatch:
 
     def __init__(self, path: str, *, label_selector: str | None = None, field_selector: str | None = None,
                  on_event: Callable[[str, dict], None] | None = None,
-                 on_state: Callable[[str, str], None] | None = None, table: bool = False,
+                 on_state: Callable[[str, str], None] | None = None,
+                 on_sync: Callable[[dict[str, dict]], None] | None = None, table: bool = False,
                  session=None, window: int = 290, give_up_after: float = 120.0,
                  thread_init: Callable[[], None] | None = None, page_size: int = 500,
                  resource_version: str | None = None):
@@ -122,6 +138,7 @@ class ResourceWatch:
         self.field_selector = field_selector or None
         self.on_event = on_event
         self.on_state = on_state
+        self.on_sync = on_sync
         self.table = table
         self.window = max(1, int(window))
         self.give_up_after = give_up_after
@@ -142,9 +159,11 @@ class ResourceWatch:
         self._thread: threading.Thread | None = None
         self._resp = None
         self._resp_lock = threading.Lock()
+        self._raise_callbacks = False  # run(): a callback's exception ends the loop and is raised
+        self._deadline: float | None = None
 
     def __repr__(self) -> str:
-        return f"<ResourceWatch {self.path} state={self.state} rv={self.resource_version} items={len(self.items)}>"
+        return f"<Reflector {self.path} state={self.state} rv={self.resource_version} items={len(self.items)}>"
 
     @property
     def session(self):
@@ -156,7 +175,7 @@ class ResourceWatch:
 
     # -- control ---------------------------------------------------------------------
 
-    def start(self) -> ResourceWatch:
+    def start(self) -> Reflector:
         """Start the background thread (once); returns ``self``."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"k8slab-watch {self.path}", daemon=True)
@@ -188,13 +207,33 @@ class ResourceWatch:
         self._first.wait(timeout)
         return self._synced.is_set()
 
-    def __enter__(self) -> ResourceWatch:
+    def __enter__(self) -> Reflector:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    # -- thread --------------------------------------------------------------------------
+    def run(self, deadline: float | None = None) -> None:
+        """List and watch in the calling thread until :meth:`stop` (e.g. from a callback) or ``deadline``.
+
+        Args:
+            deadline: A ``time.monotonic()`` instant; the last watch window ends there.
+
+        Raises:
+            k8slab.errors.K8sLabError: A final error (not found, forbidden...), a failure of the
+                first list (a dead cluster is reported at once), or a connection still down at the
+                deadline or after ``give_up_after``; an exception raised by a callback, as is.
+        """
+        self._raise_callbacks = True
+        self._deadline = deadline
+        try:
+            self._loop()
+        except _CallbackFailed as e:
+            raise e.error from None
+        finally:
+            self._shutdown_response()
+
+    # -- loop --------------------------------------------------------------------------
 
     def _set_state(self, state: str, detail: str = "") -> None:
         if state == self.state and not detail:
@@ -208,13 +247,21 @@ class ResourceWatch:
             except Exception:  # noqa: BLE001 - a consumer bug must not kill the watch
                 log.exception("on_state callback failed")
 
+    def _call(self, fn, *args) -> None:
+        try:
+            fn(*args)
+        except Exception as e:  # noqa: BLE001 - in a thread, a consumer bug must not kill the watch
+            if self._raise_callbacks:
+                raise _CallbackFailed(e) from e
+            log.exception("callback failed")
+
     def _emit(self, type_: str, obj: dict) -> None:
         self.events_seen += 1
         if self.on_event is not None:
-            try:
-                self.on_event(type_, obj)
-            except Exception:  # noqa: BLE001
-                log.exception("on_event callback failed")
+            self._call(self.on_event, type_, obj)
+
+    def _remaining(self) -> float | None:
+        return None if self._deadline is None else self._deadline - time.monotonic()
 
     def _run(self) -> None:
         if self.thread_init is not None:
@@ -222,59 +269,76 @@ class ResourceWatch:
                 self.thread_init()
             except Exception:  # noqa: BLE001
                 log.debug("thread_init failed", exc_info=True)
+        try:
+            self._loop()
+        except E.K8sLabError as e:
+            self.error = str(e)
+            self._set_state(FAILED, self.error)
+        except Exception as e:  # noqa: BLE001 - report instead of a thread traceback
+            log.debug("watch thread crashed", exc_info=True)
+            self.error = f"{e.__class__.__name__}: {e}"
+            self._set_state(FAILED, self.error)
+        finally:
+            self._shutdown_response()
+
+    def _loop(self) -> None:
+        """List, then watch window after window; raises a final error (the thread reports it)."""
         backoff = _Backoff()
         need_list = self.resource_version is None
         if not need_list:
             self._synced.set()
             self._first.set()
         down_since: float | None = None
-        try:
-            while not self._stop.is_set():
-                try:
-                    if need_list:
-                        self._set_state(LISTING if not self._synced.is_set() else RECONNECTING, "relisting")
-                        self._list()
-                        need_list = False
-                        self._synced.set()
-                        self._first.set()
-                    t0 = time.monotonic()
-                    got = self._watch_once()
-                    if got or time.monotonic() - t0 > 1.0:
-                        down_since = None
-                        backoff.reset()
-                    else:  # a server that ends every watch at once must not make us spin
-                        self._stop.wait(backoff.next())
-                except E.ExpiredError:
-                    # resourceVersion too old (410): list again; the diff gives the missed changes
-                    self.relists += 1
-                    need_list = True
-                    self.resource_version = None
-                except RETRYABLE as e:
-                    if self._stop.is_set():
-                        break
-                    now = time.monotonic()
-                    down_since = down_since or now
-                    if now - down_since > self.give_up_after:
-                        self.error = str(e)
-                        self._set_state(FAILED, self.error)
-                        return
-                    self.reconnects += 1
-                    self._set_state(RECONNECTING, str(e).splitlines()[0])
-                    self._stop.wait(backoff.next())
-                except E.K8sLabError as e:
-                    if self._stop.is_set():
-                        break
-                    self.error = str(e)
-                    self._set_state(FAILED, self.error)
-                    return
-        except Exception as e:  # noqa: BLE001 - report instead of a thread traceback
-            log.debug("watch thread crashed", exc_info=True)
-            self.error = f"{e.__class__.__name__}: {e}"
-            self._set_state(FAILED, self.error)
-            return
-        finally:
-            self._shutdown_response()
+        down: E.K8sLabError | None = None  # the error while reconnecting
+        while not self._stop.is_set():
+            remaining = self._remaining()
+            if remaining is not None and remaining <= 0 and not need_list:  # a deadline passed lists once
+                if down is not None:
+                    raise down
+                break
+            try:
+                if need_list:
+                    self._set_state(LISTING if not self._synced.is_set() else RECONNECTING, "relisting")
+                    self._list()
+                    need_list, down_since, down = False, None, None
+                    self._synced.set()
+                    self._first.set()
+                    if self.on_sync is not None and not self._stop.is_set():
+                        self._call(self.on_sync, self.items)
+                    continue  # a callback may have stopped us, or the deadline passed
+                t0 = time.monotonic()
+                got = self._watch_once()
+                if got or time.monotonic() - t0 > 1.0:
+                    down_since, down = None, None
+                    backoff.reset()
+                else:  # a server that ends every watch at once must not make us spin
+                    self._pause(backoff.next())
+            except E.ExpiredError:
+                # resourceVersion too old (410): list again; the diff gives the missed changes
+                self.relists += 1
+                need_list = True
+                self.resource_version = None
+            except RETRYABLE as e:
+                if self._stop.is_set():
+                    break
+                now = time.monotonic()
+                down_since = down_since or now
+                # run(): a first list that fails says so at once, as a later outage does at the deadline
+                if now - down_since > self.give_up_after or (self._raise_callbacks and not self._synced.is_set()):
+                    raise
+                down = e
+                self.reconnects += 1
+                self._set_state(RECONNECTING, str(e).splitlines()[0])
+                self._pause(backoff.next())
+            except E.K8sLabError:
+                if self._stop.is_set():
+                    break
+                raise
         self._set_state(STOPPED)
+
+    def _pause(self, seconds: float) -> None:
+        remaining = self._remaining()
+        self._stop.wait(seconds if remaining is None else max(0.0, min(seconds, remaining)))
 
     def _query(self) -> dict:
         q: dict = {}
@@ -320,18 +384,17 @@ class ResourceWatch:
             if not cont:
                 break
         old = self.items
-        self.items = dict(old)
+        # the whole new state first, then the events: a consumer never sees half a relist
+        self.items = fresh
+        self.resource_version = rv
         for key in [k for k in old if k not in fresh]:
-            gone = self.items.pop(key)
-            self._emit("DELETED", gone)
+            self._emit("DELETED", old[key])
         for key, entry in fresh.items():
             before = old.get(key)
-            self.items[key] = entry
             if before is None:
                 self._emit("ADDED", entry)
             elif _rv(before) != _rv(entry):
                 self._emit("MODIFIED", entry)
-        self.resource_version = rv
 
     def _shutdown_response(self) -> None:
         with self._resp_lock:
@@ -349,8 +412,11 @@ class ResourceWatch:
     def _watch_once(self) -> bool:
         """One watch window; returns True when at least one line arrived."""
         q = self._query()
-        q.update(watch="true", timeoutSeconds=int(self.window * random.uniform(0.9, 1.0)),
-                 allowWatchBookmarks="true")
+        window = self.window * random.uniform(0.9, 1.0)
+        remaining = self._remaining()
+        if remaining is not None:
+            window = min(window, remaining)
+        q.update(watch="true", timeoutSeconds=max(1, int(window + 0.999)), allowWatchBookmarks="true")
         if self.resource_version:
             q["resourceVersion"] = self.resource_version
         accept = TABLE_ACCEPT if self.table else JSON
@@ -362,21 +428,19 @@ class ResourceWatch:
             self._shutdown_response()
         else:
             self._set_state(WATCHING)  # only once the server has answered
-        from k8slab.client.http import iter_lines
-
         got = False
         try:
             for line in iter_lines(resp, 65536):
                 if line.strip():
                     got = True
-                    self._handle_line(line)  # returns at once after stop()
-        except E.K8sLabError:
+                    self._handle_line(line)
+                if self._stop.is_set():
+                    break
+        except (E.K8sLabError, _CallbackFailed):
             raise
         except Exception as e:  # noqa: BLE001 - connection dropped mid-stream
             if self._stop.is_set():
                 return got
-            from k8slab.client.errors import translate
-
             raise translate(e, server=self.session.server, context=self.session.context) from e
         finally:
             with self._resp_lock:
@@ -394,8 +458,6 @@ class ResourceWatch:
         type_ = event.get("type")
         obj = event.get("object") or {}
         if type_ == "ERROR":
-            from k8slab.client.errors import from_status
-
             raise from_status(int(obj.get("code") or 500), obj, server=self.session.server)
         if type_ == "BOOKMARK":
             rv = (obj.get("metadata") or {}).get("resourceVersion")

@@ -1,8 +1,8 @@
 """Watching one object until a condition holds, and waiting for readiness with a progress line.
 
-Each wait lists the object (``fieldSelector=metadata.name=…``), then watches
-from that list's resourceVersion until the condition holds or the deadline
-passes; an expired watch is simply re-listed. No polling sleeps. Used by
+Each wait runs the client's one list+watch loop (:class:`k8slab.client.reflector.Reflector`)
+on the object (``fieldSelector=metadata.name=…``) in the calling thread until the
+condition holds or the deadline passes: resume, 410 relist, bookmarks, backoff. No polling sleeps. Used by
 ``apply --wait``, ``scale --wait``, ``rollout status``, ``wait``, ``delete`` and ``check``.
 """
 
@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from k8slab.api.args.duration import format_seconds
 from k8slab.api.args.targets import label, selector_string, session
 from k8slab.api.watch import readiness
-from k8slab.errors import ExpiredError, NotFoundError, WaitTimeoutError
+from k8slab.client.reflector import Reflector
+from k8slab.errors import NotFoundError, WaitTimeoutError
 
 
 class LineProgress:
@@ -108,44 +109,35 @@ def watch_many_until(info, namespace: str | None, query: dict, check: Callable[[
                      deadline: float, on_change: Callable[[dict], None] | None = None) -> tuple[bool, dict]:
     """Watch the objects a list ``query`` selects until ``check({name: obj})`` is true or ``deadline``.
 
+    The client's one list+watch loop (:class:`k8slab.client.reflector.Reflector`) runs in this
+    thread: resume after a dropped connection, relist on 410 Gone, bookmarks, backoff.
+
+    Args:
+        query: ``labelSelector`` and/or ``fieldSelector``.
+
     Returns:
         ``(held, {name: obj})`` with the objects as last seen.
     """
     sess = session()
-    collection = sess.path(info, namespace)
     objs: dict[str, dict] = {}
-    while True:
-        listing = sess.request("GET", collection, query=query)
-        objs = {i["metadata"]["name"]: _with_kind(i, info) for i in listing.get("items") or []}
+    held = False
+
+    def changed(*_) -> None:
+        nonlocal held
+        objs.clear()
+        for obj in reflector.items.values():
+            objs[obj["metadata"]["name"]] = _with_kind(obj, info)
         if on_change:
             on_change(objs)
         if check(objs):
-            return True, objs
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False, objs
-        rv = (listing.get("metadata") or {}).get("resourceVersion")
-        try:
-            for event in sess.watch(collection, query={**query, "resourceVersion": rv},
-                                    timeout=max(1.0, remaining)):
-                kind, obj = event.get("type"), event.get("object") or {}
-                name = (obj.get("metadata") or {}).get("name")
-                if kind == "DELETED":
-                    objs.pop(name, None)
-                elif kind in ("ADDED", "MODIFIED"):
-                    objs[name] = _with_kind(obj, info)
-                else:
-                    continue
-                if on_change:
-                    on_change(objs)
-                if check(objs):
-                    return True, objs
-                if time.monotonic() >= deadline:
-                    return False, objs
-        except ExpiredError:
-            continue  # our resourceVersion is too old: list again
-        if time.monotonic() >= deadline:
-            return check(objs), objs
+            held = True
+            reflector.stop()
+
+    reflector = Reflector(sess.path(info, namespace), label_selector=query.get("labelSelector"),
+                          field_selector=query.get("fieldSelector"), on_event=changed, on_sync=changed,
+                          session=sess)
+    reflector.run(deadline)
+    return held, objs
 
 
 def _with_kind(obj: dict, info) -> dict:

@@ -6,6 +6,11 @@ annotations (so ``kubernetes.io/change-cause`` follows the revision back, and
 ``rollout history`` labels the new revision as kubectl's does), keeping its own
 bookkeeping annotations; a StatefulSet or DaemonSet gets the ControllerRevision's
 stored patch.
+
+``undo`` and ``restart`` take ``dry_run`` as kubectl's ``rollout undo`` does: ``"client"`` sends
+no write (undo prints the pod template it would go back to, in ``kubectl describe``'s words),
+``"server"`` has the server check the patch and store nothing (`` (server dry run)``).
+kubectl 1.37's ``rollout restart`` has no ``--dry-run``; the kit's follows its other verbs.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from datetime import datetime, timezone
 import yaml
 
 from k8slab.api.args.checks import checked
+from k8slab.api.args.dry_run import DryRun, suffix
+from k8slab.api.args.dry_run import parse as parse_dry_run
 from k8slab.api.args.targets import Lines, Target, parse, session
+from k8slab.api.output.pod_template import describe_pod_template
 from k8slab.api.watch import readiness
 from k8slab.errors import K8sLabError, NotFoundError, UsageError
 
@@ -37,12 +45,13 @@ _KEEP_ON_UNDO = frozenset({
 })
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 ACTIONS = ("status", "history", "undo", "restart", "pause", "resume")
+DRY_RUN_ACTIONS = ("undo", "restart")
 
 
 @checked
 def rollout(action: str, *targets: str, namespace: str | None = None, to_revision: int | None = None,
             revision: int | None = None, timeout: float | str | None = None, watch: bool = True,
-            progress=None) -> Lines:
+            progress=None, dry_run: DryRun = None) -> Lines:
     """Manage the rollout of Deployments (and StatefulSets/DaemonSets where kubectl can).
 
     Args:
@@ -54,10 +63,21 @@ def rollout(action: str, *targets: str, namespace: str | None = None, to_revisio
         timeout: ``status``: how long to wait (seconds or ``2m``; default 5 minutes).
         watch: ``status``: wait for the rollout to finish (False: report once).
         progress: ``status``: ``callable(str)`` for the progress line.
+        dry_run: ``undo``/``restart``: ``"none"`` (default), ``"client"`` (nothing is sent; undo
+            prints the pod template it would restore) or ``"server"`` (the server checks the
+            patch and stores nothing).
 
     Returns:
         Lines as kubectl prints them (``deployment.apps/web rolled back``,
-        ``deployment "web" successfully rolled out``, the history table).
+        ``deployment "web" successfully rolled out``, the history table,
+        ``deployment.apps/web restarted (server dry run)``).
+
+    Raises:
+        UsageError: An unknown action, a wrong type, or ``dry_run`` with another action than
+            undo or restart.
+        NotFoundError: The object, or the revision asked for, does not exist.
+        K8sLabError: A paused Deployment cannot be undone or restarted (resume it first).
+        WaitTimeoutError: ``status``: the rollout did not finish within ``timeout``.
 
     Example:
         >>> k8slab.rollout("undo", "deploy/web", to_revision=1)  # doctest: +SKIP
@@ -65,20 +85,24 @@ def rollout(action: str, *targets: str, namespace: str | None = None, to_revisio
     """
     if action not in ACTIONS:
         raise UsageError(f"rollout {action!r}: use one of {', '.join(ACTIONS)}.")
+    mode = parse_dry_run(dry_run, verb=f"rollout {action}")
+    if mode and action not in DRY_RUN_ACTIONS:
+        raise UsageError(f"rollout {action}: --dry-run applies to undo and restart only.")
     allowed = ("Deployment",) if action in ("pause", "resume") else _WORKLOADS
     found = parse(targets, namespace, verb=f"rollout {action}", allowed=allowed)
     out = Lines()
     for t in found:
         result = _ACTIONS[action](t, to_revision=to_revision, revision=revision, timeout=timeout,
-                                  watch=watch, progress=progress)
+                                  watch=watch, progress=progress, dry_run=mode)
         out.extend(result)
         out.objects.extend(getattr(result, "objects", []))
     return out
 
 
-def _patch(t: Target, body: dict, content_type: str = "application/merge-patch+json") -> dict:
-    return session().request("PATCH", t.path(), body=body, content_type=content_type,
-                             query={"fieldManager": FIELD_MANAGER})
+def _patch(t: Target, body: dict | list, content_type: str = "application/merge-patch+json",
+           dry_run: str | None = None) -> dict:
+    query = {"fieldManager": FIELD_MANAGER, "dryRun": "All" if dry_run == "server" else None}
+    return session().request("PATCH", t.path(), body=body, content_type=content_type, query=query)
 
 
 def _status(t: Target, *, timeout, watch, progress, **_) -> Lines:
@@ -113,14 +137,18 @@ def _set_paused(t: Target, paused: bool) -> Lines:
     return Lines([f"{t.label} {word}"], [_patch(t, {"spec": {"paused": paused}})])
 
 
-def _restart(t: Target, **_) -> Lines:
+def _restart(t: Target, *, dry_run=None, **_) -> Lines:
     obj = t.get()
     if (obj.get("spec") or {}).get("paused"):
         raise K8sLabError(f"can't restart paused {t.label}: resume it first"
                           f" (%k8s rollout resume {t.label}).")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}
-    return Lines([f"{t.label} restarted"], [_patch(t, body)])
+    if dry_run == "client":
+        would = copy.deepcopy(obj)
+        would["spec"]["template"].setdefault("metadata", {}).setdefault("annotations", {})[RESTARTED_AT] = now
+        return Lines([f"{t.label} restarted{suffix(dry_run)}"], [would])
+    return Lines([f"{t.label} restarted{suffix(dry_run)}"], [_patch(t, body, dry_run=dry_run)])
 
 
 @dataclass
@@ -179,9 +207,9 @@ def _history(t: Target, *, revision, **_) -> Lines:
     return Lines(lines, [r.source for r in revs])
 
 
-def _undo(t: Target, *, to_revision, **_) -> Lines:
+def _undo(t: Target, *, to_revision, dry_run=None, **_) -> Lines:
     obj = t.get()
-    if t.info.kind == "Deployment" and (obj.get("spec") or {}).get("paused"):
+    if t.info.kind == "Deployment" and (obj.get("spec") or {}).get("paused") and dry_run != "client":
         raise K8sLabError(f"you cannot roll back a paused deployment; resume it first with"
                           f" %k8s rollout resume {t.label} and try again.")
     revs = revisions(t)
@@ -197,18 +225,25 @@ def _undo(t: Target, *, to_revision, **_) -> Lines:
         if len(revs) < 2:
             raise NotFoundError(f"no previous revision of {t.label} to roll back to (it has one revision).")
         target = revs[-2]
+    if dry_run == "client":  # as kubectl: the template it would go back to, whatever the current one
+        template = target.source["spec"]["template"] if t.info.kind == "Deployment" else target.template
+        would = copy.deepcopy(obj)
+        would.setdefault("spec", {})["template"] = copy.deepcopy(target.template)
+        lines = describe_pod_template(template)
+        # kubectl prints the label, the description and " (dry run)" on a line of its own
+        return Lines([f"{t.label} {lines[0]}", *lines[1:], suffix(dry_run)], [would])
     if t.info.kind == "Deployment":
         current = copy.deepcopy((obj.get("spec") or {}).get("template") or {})
         if _same_template(current, target.template):
             return Lines([f"{t.label} skipped rollback (current template already matches revision"
-                          f" {target.number})"], [obj])
+                          f" {target.number}){suffix(dry_run)}"], [obj])
         patch = [{"op": "replace", "path": "/spec/template", "value": target.template},
                  {"op": "add", "path": "/metadata/annotations",  # add: replaces, or creates if none
                   "value": undo_annotations(obj, target.source)}]
-        answer = _patch(t, patch, "application/json-patch+json")
+        answer = _patch(t, patch, "application/json-patch+json", dry_run)
     else:
-        answer = _patch(t, target.source.get("data") or {}, "application/strategic-merge-patch+json")
-    return Lines([f"{t.label} rolled back"], [answer])
+        answer = _patch(t, target.source.get("data") or {}, "application/strategic-merge-patch+json", dry_run)
+    return Lines([f"{t.label} rolled back{suffix(dry_run)}"], [answer])
 
 
 def undo_annotations(deployment: dict, replicaset: dict) -> dict:

@@ -208,6 +208,12 @@ def describe(type: str, *names: str, namespace: str | None = None, selector: str
 
     Returns:
         A :class:`TextResult`; ``.data`` holds the objects.
+
+    Raises:
+        NotFoundError: The type or a named object does not exist.
+
+    Example:
+        >>> print(k8slab.describe("deploy/web", namespace="lab-01"))  # doctest: +SKIP
     """
     type_, obj_names = split_type_names(type, names)
     s = _session.current()

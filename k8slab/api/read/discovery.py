@@ -22,6 +22,9 @@ def api_resources(*, namespaced: bool | None = None, api_group: str | None = Non
 
     Returns:
         A :class:`K8sTable` with kubectl's columns ``NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND``.
+
+    Example:
+        >>> k8slab.api_resources(api_group="apps")  # doctest: +SKIP
     """
     s = _session.current()
     res = [r for r in s.index(refresh=refresh).resources if r.preferred]

@@ -66,6 +66,12 @@ def events(target: str | None = None, *, namespace: str | None = None, all_names
 
     Returns:
         A :class:`K8sTable` with ``LAST SEEN, TYPE, REASON, OBJECT, MESSAGE``.
+
+    Raises:
+        NotFoundError: The type of ``target`` does not exist.
+
+    Example:
+        >>> k8slab.events("deploy/web", types="Warning")  # doctest: +SKIP
     """
     keep = {x.strip().lower() for x in types.split(",") if x.strip()} if types else None
     if keep and not keep <= {"normal", "warning"}:

@@ -81,6 +81,9 @@ def exec(pod: str, command: list[str] | str, *, container: str | None = None,  #
     Raises:
         ClusterError: the pod's node has no container runtime (KWOK simulates its pods),
             the pod or container does not exist or is not running, or the timeout passed.
+
+    Example:
+        >>> print(k8slab.exec("deploy/web", ["cat", "/etc/hostname"]))  # doctest: +SKIP
     """
     argv = [command] if isinstance(command, str) else list(command)
     if not argv or not all(isinstance(a, str) and a for a in argv):

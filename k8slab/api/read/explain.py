@@ -106,6 +106,12 @@ def explain(target: str, *, recursive: bool = False) -> TextResult:
 
     Returns:
         kubectl-style text (GROUP/KIND/VERSION, FIELD, DESCRIPTION, FIELDS).
+
+    Raises:
+        NotFoundError: The type, or a field of the path, does not exist (the message lists the fields).
+
+    Example:
+        >>> print(k8slab.explain("deployment.spec.strategy"))  # doctest: +SKIP
     """
     if not target or not target.strip():
         raise UsageError("explain needs a type, e.g. %k8s explain deployment.spec")

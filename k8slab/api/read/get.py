@@ -158,6 +158,10 @@ def get(type: str, *names: str, namespace: str | None = None, all_namespaces: bo
         :class:`~k8slab.api.output.formats.TextResult` (``str``) whose ``.data`` holds
         the objects.
 
+    Raises:
+        NotFoundError: The type, or a named object, does not exist (unless ``ignore_not_found``);
+            an unknown type's message names the closest ones.
+
     Example:
         >>> pods = k8slab.get("pods", namespace="lab-01")  # doctest: +SKIP
         >>> k8slab.get("deploy/web", output="jsonpath={.spec.replicas}")  # doctest: +SKIP

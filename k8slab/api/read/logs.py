@@ -47,6 +47,13 @@ def logs(pod: str, *, container: str | None = None, namespace: str | None = None
 
     Returns:
         The log text as a :class:`TextResult`.
+
+    Raises:
+        NotFoundError: The pod, or the workload's pods, do not exist.
+        BadRequestError: The server refused, e.g. the pod has several containers and none was named.
+
+    Example:
+        >>> print(k8slab.logs("deploy/web", tail=20))  # doctest: +SKIP
     """
     if tail is not None and tail < 0:
         tail = None  # kubectl's --tail=-1 means all lines

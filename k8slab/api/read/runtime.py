@@ -30,7 +30,15 @@ def _nodes() -> list[dict]:
 
 def runs_containers() -> bool:
     """True when at least one node of the cluster has a real container runtime (the local
-    and kind engines, any real cluster); False on the kwok engine, whose nodes are all simulated."""
+    and kind engines, any real cluster); False on the kwok engine, whose nodes are all simulated.
+
+    Returns:
+        Whether a pod's containers really run (``exec`` and ``logs`` need it).
+
+    Example:
+        >>> k8slab.runs_containers()  # doctest: +SKIP
+        True
+    """
     return any(not simulated(n) for n in _nodes())
 
 

@@ -56,6 +56,12 @@ def tree(target: str, *, namespace: str | None = None) -> TextResult:
 
     Returns:
         The tree as text; ``.data`` is ``{"object": …, "children": [...]}`` nested.
+
+    Raises:
+        NotFoundError: The object does not exist.
+
+    Example:
+        >>> print(k8slab.tree("deploy/web"))  # doctest: +SKIP
     """
     t, sep, name = (target or "").partition("/")
     if not sep or not t or not name:

@@ -54,6 +54,13 @@ def cluster_info() -> TextResult:
 
     Services in ``kube-system`` labelled ``kubernetes.io/cluster-service=true`` (CoreDNS
     on kind) are listed with their proxy URLs, as kubectl lists them.
+
+    Returns:
+        The lines kubectl prints, as a :class:`TextResult`.
+
+    Example:
+        >>> k8slab.cluster_info()  # doctest: +SKIP
+        Kubernetes control plane is running at https://127.0.0.1:6443
     """
     s = session()
     server = (s.server or "").rstrip("/")

@@ -24,6 +24,9 @@ def addons(name: str = "ingress", *, remove: bool = False, timeout: float = 180)
     Raises:
         UsageError: an unknown addon, a cluster that is not the lab's, or one whose pods are simulated.
         EngineError: it did not become ready within ``timeout`` seconds (with the reason).
+
+    Example:
+        >>> k8slab.addons("ingress")  # doctest: +SKIP
     """
     if name not in ADDONS:
         raise UsageError(f"addons: unknown addon {name!r}; known: {', '.join(ADDONS)}")

@@ -80,7 +80,12 @@ def cordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> 
 
 @checked
 def uncordon(*nodes: str, selector: str | None = None, dry_run: DryRun = None) -> Lines:
-    """Mark nodes schedulable again (``kubectl uncordon``)."""
+    """Mark nodes schedulable again (``kubectl uncordon``).
+
+    Example:
+        >>> k8slab.uncordon("k8slab-worker")  # doctest: +SKIP
+        node/k8slab-worker uncordoned
+    """
     dry_run = edits.check_flags("uncordon", dry_run, None)
     return _set_unschedulable(_node_names(nodes, selector), False, dry_run, "uncordoned")
 
@@ -158,6 +163,9 @@ def drain(node: str, *, ignore_daemonsets: bool = False, force: bool = False, de
     Raises:
         K8sLabError: pods that stop the drain (and the flag that would allow them); the node
             stays cordoned, as with kubectl. Or the pods did not go within ``timeout``.
+
+    Example:
+        >>> k8slab.drain("k8slab-worker", ignore_daemonsets=True, timeout="60s")  # doctest: +SKIP
     """
     dry_run = edits.check_flags("drain", dry_run, None)
     (name,) = _node_names([node], None)

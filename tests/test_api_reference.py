@@ -53,7 +53,7 @@ def test_a_changed_docstring_makes_the_check_fail(monkeypatch):
     """Shown once: the comparison is not vacuous."""
     tool = _tool()
     fn = k8slab.tree
-    monkeypatch.setattr(fn, "__doc__", fn.__doc__.replace("ownership tree", "family tree"))
+    monkeypatch.setattr(fn, "__doc__", fn.__doc__.replace("Show what an object owns", "Show what an object holds"))
     assert _section() != tool.render()
 
 

@@ -12,9 +12,9 @@ from k8slab.errors import ManifestError
 from k8slab.manifest import Manifest, from_objects, load_paths, load_text
 
 
-def load_documents(text_or_objs, files, context_vars: Mapping | None) -> list[Manifest]:
+def load_documents(text_or_objs, files, context_vars: Mapping | None, verb: str = "apply") -> list[Manifest]:
     """The manifests of a cell's text, Python objects and/or files, templated with ``context_vars``
-    (the notebook's variables when None); none at all is a :class:`ManifestError`."""
+    (the notebook's variables when None); none at all is a :class:`ManifestError` naming ``verb``."""
     if context_vars is None:
         context_vars = notebook_variables()
     out: list[Manifest] = []
@@ -28,7 +28,7 @@ def load_documents(text_or_objs, files, context_vars: Mapping | None) -> list[Ma
     if files:
         out += load_paths([files] if isinstance(files, (str, os.PathLike)) else files, variables=context_vars)
     if not out:
-        raise ManifestError("Nothing to apply: no YAML documents were given (the cell or files are empty).")
+        raise ManifestError(f"Nothing to {verb}: no YAML documents were given (the cell or files are empty).")
     return out
 
 

@@ -15,26 +15,14 @@ import os
 from collections.abc import Iterable, Mapping
 
 from k8slab.api.args import dry_run as _dry
+from k8slab.api.args.documents import load_documents
 from k8slab.api.args.targets import session
 from k8slab.api.output.formats import TextResult
 from k8slab.api.write.edits import check_flags, printed, result
-from k8slab.errors import ApiError, CreateError, ManifestError, NotFoundError, UsageError
-from k8slab.manifest import Manifest, from_objects, load_paths, load_text
+from k8slab.errors import ApiError, CreateError, NotFoundError, UsageError
+from k8slab.manifest import Manifest
 
 FIELD_MANAGER = "kubectl-create"
-
-
-def _manifests(source, files, variables) -> list[Manifest]:
-    out: list[Manifest] = []
-    if isinstance(source, str):
-        out += load_text(source, source="cell", variables=variables)
-    elif source is not None:
-        out += from_objects(source)
-    if files:
-        out += load_paths([files] if isinstance(files, (str, os.PathLike)) else files, variables=variables)
-    if not out:
-        raise ManifestError("Nothing to create: no YAML documents were given (the cell or files are empty).")
-    return out
 
 
 def _namespace(m: Manifest, info, namespace: str | None, default: str) -> str | None:
@@ -90,11 +78,7 @@ def create_from(source: str | Mapping | Iterable[Mapping] | None = None, *,
     """
     mode = _dry.parse(dry_run)
     check_flags("create", mode or "none", output)
-    if context_vars is None:
-        from k8slab.api.args.documents import notebook_variables
-
-        context_vars = notebook_variables()
-    manifests = _manifests(source, files, context_vars)
+    manifests = load_documents(source, files, context_vars, verb="create")
     sess = session()
     planned = []
     for m in manifests:  # every bad input is found before anything is sent

@@ -111,7 +111,7 @@ def _collect(targets, namespace, selector, all_, text, files, context_vars) -> l
         from k8slab.api.args.documents import load_documents
 
         out = []
-        manifests = load_documents(text, files, context_vars)  # read (and refused) before the cluster is asked
+        manifests = load_documents(text, files, context_vars, verb="delete")  # read (and refused) before the cluster is asked
         sess = session()
         for m in reversed(manifests):  # dependents first, like kubectl -f in reverse
             info = sess.resolve_kind(m.api_version, m.kind)

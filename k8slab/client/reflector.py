@@ -16,12 +16,13 @@ for widgets and live tables) or in the calling thread until a deadline
 - bookmarks (``allowWatchBookmarks``) only move the resourceVersion forward;
 - ``stop()`` shuts the open response down, so the thread ends at once.
 
-The engine's volume provisioner keeps its own loop: it runs in a separate process over
-the generated ``kubernetes`` API classes, apart from the kit's session (see its module).
+Its users: the widgets and live tables (as :class:`k8slab.api.watch.informer.ResourceWatch`),
+every wait of the API (:mod:`k8slab.api.watch.until`), and the engine's volume provisioner,
+which runs it in its own process over its own ``ApiClient``.
 
 Example:
     >>> w = Reflector("/api/v1/namespaces/default/pods",
-    ...                   on_event=lambda t, o: print(t, o["metadata"]["name"]))  # doctest: +SKIP
+    ...               on_event=lambda t, o: print(t, o["metadata"]["name"]))  # doctest: +SKIP
     >>> w.start(); w.wait_synced(5); w.stop()  # doctest: +SKIP
 """
 

@@ -13,6 +13,7 @@ from k8slab.api.args.checks import checked
 from k8slab.api.args.dry_run import DryRun
 from k8slab.api.args.duration import parse_duration
 from k8slab.api.args.targets import Lines, session
+from k8slab.api.watch.until import watch_until
 from k8slab.api.write import edits
 from k8slab.errors import ApiError, ConflictError, K8sLabError, NotFoundError, UsageError
 
@@ -221,19 +222,16 @@ def _evict(sess, pod: dict, grace_period, disable_eviction: bool, dry_run, deadl
 
 
 def _wait_gone(sess, pod: dict, deadline: float, node: str) -> None:
+    """Watch the evicted pod until it is gone, or replaced by a new pod of the same name (a StatefulSet's)."""
     meta = pod["metadata"]
-    path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
-    while True:
-        try:
-            now = sess.request("GET", path)
-        except NotFoundError:
-            return
-        if (now.get("metadata") or {}).get("uid") != meta.get("uid"):
-            return  # a new pod with the same name (a StatefulSet's)
-        if time.monotonic() > deadline:
-            raise K8sLabError(f"pod {meta['namespace']}/{meta['name']} was evicted but has not gone yet;"
-                              f" node/{node} stays cordoned. Wait, or give drain a longer --timeout.")
-        time.sleep(0.2)
+
+    def gone(now: dict | None) -> bool:
+        return now is None or (now.get("metadata") or {}).get("uid") != meta.get("uid")
+
+    ok, _ = watch_until(sess.resolve("pods"), meta["namespace"], meta["name"], gone, deadline)
+    if not ok:
+        raise K8sLabError(f"pod {meta['namespace']}/{meta['name']} was evicted but has not gone yet;"
+                          f" node/{node} stays cordoned. Wait, or give drain a longer --timeout.")
 
 
 # -- taint ---------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import time
 
 from k8slab.client import session as S
 from k8slab.client.kubeconfig import LAB_CONTEXTS, _Merged
+from k8slab.client.reflector import Reflector
 from k8slab.engine.paths import kubeconfig_path
 
 
@@ -35,21 +36,20 @@ def wait_for(ns: str | None, api_version: str, kind: str, name: str, predicate, 
     s = S.current()
     info = s.resolve_kind(api_version, kind)
     path = s.path(info, ns if info.namespaced else None)
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        lst = s.request("GET", path, query={"fieldSelector": f"metadata.name={name}"})
-        for o in lst.get("items") or []:
-            last = o
+    found = {}
+
+    def seen(*_):
+        for o in w.items.values():
+            found["last"] = o
             if predicate(o):
-                return o
-        rv = (lst.get("metadata") or {}).get("resourceVersion")
-        left = max(1, int(deadline - time.monotonic()))
-        for ev in s.watch(path, query={"fieldSelector": f"metadata.name={name}", "resourceVersion": rv},
-                          timeout=left):
-            last = ev.get("object")
-            if ev.get("type") in ("ADDED", "MODIFIED") and predicate(last):
-                return last
+                found["ok"] = o
+                w.stop()
+
+    w = Reflector(path, field_selector=f"metadata.name={name}", on_event=seen, on_sync=seen, session=s)
+    w.run(time.monotonic() + timeout)
+    if "ok" in found:
+        return found["ok"]
+    last = found.get("last")
     raise AssertionError(f"{kind} {name} did not reach the condition in {timeout}s; last: {last and last.get('status')}")
 
 

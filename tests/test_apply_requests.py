@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import k8slab
-from k8slab.api import apply_live
+from k8slab.api.apply import live as apply_live
 from k8slab.errors import ApplyError
 
 pytestmark = pytest.mark.cluster

@@ -6,11 +6,12 @@ import copy
 
 import pytest
 
-from k8slab.api import diff
-from k8slab.api.apply import AppliedObject, ApplyResult
-from k8slab.api.apply_errors import explain
-from k8slab.api.check import Condition as CheckCondition
-from k8slab.api.wait import Condition as WaitCondition, parse_duration
+from k8slab.api.apply import diff
+from k8slab.api.apply.server_side import AppliedObject, ApplyResult
+from k8slab.api.apply.errors import explain
+from k8slab.api.watch.check import Condition as CheckCondition
+from k8slab.api.args.duration import parse_duration
+from k8slab.api.watch.wait import Condition as WaitCondition
 from k8slab.errors import ApiError, ConflictError, InvalidError, UsageError
 from k8slab.manifest import load_text
 
@@ -200,7 +201,7 @@ def test_public_write_names_resolve_to_functions(name):
     import k8slab
 
     fn = getattr(k8slab, name)
-    assert callable(fn) and fn.__module__ == f"k8slab.api.{name}"
+    assert callable(fn) and fn.__module__ == k8slab._LAZY[name] and fn.__module__.startswith("k8slab.api.")
     assert "Example" in fn.__doc__
 
 
@@ -229,14 +230,14 @@ def _stored(rv="7", status=None, managed=None, **data):
 
 
 def test_a_dry_run_without_resource_version_creates():
-    from k8slab.api import apply_live
+    from k8slab.api.apply import live as apply_live
 
     assert apply_live.would_create({"metadata": {"name": "c", "uid": "u"}})
     assert not apply_live.would_create(_stored())
 
 
 def test_noop_only_when_nothing_but_the_status_moved():
-    from k8slab.api import apply_live
+    from k8slab.api.apply import live as apply_live
 
     assert apply_live.is_noop(_stored(a="1"), _stored(a="1"))
     assert not apply_live.is_noop(None, _stored(a="1"))

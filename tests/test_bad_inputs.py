@@ -429,7 +429,7 @@ def test_mistakes_known_at_once_are_said_at_once(ip, ns):
 
 
 def test_a_missing_file_names_the_flag_it_was_given_to(no_requests):
-    from k8slab.api.generators import configmap, secret_tls
+    from k8slab.api.generators.objects import configmap, secret_tls
 
     with pytest.raises(UsageError, match=r"^--cert /no/tls.crt: cannot read /no/tls.crt: No such file"):
         secret_tls("web-tls", "/no/tls.crt", "/no/tls.key")
@@ -440,7 +440,7 @@ def test_a_missing_file_names_the_flag_it_was_given_to(no_requests):
 def test_numpy_numbers_are_numbers(no_requests):
     import numpy as np
 
-    from k8slab.api.arguments import checked
+    from k8slab.api.args.checks import checked
 
     @checked
     def f(replicas: int, timeout: float = 1.0, *, flag: bool = False):

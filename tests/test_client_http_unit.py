@@ -103,7 +103,7 @@ def test_request_sends_auth_accept_and_query(fake):
 
 
 def test_resolve_and_get_pages_through_continue(fake):
-    from k8slab.api.get import get
+    from k8slab.api.read.get import get
 
     df = get("po")
     assert list(df.NAME) == ["p0", "p1"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k8slab.api.describe import replicaset_lines, summarize
+from k8slab.api.read.describe import replicaset_lines, summarize
 
 DEPLOY = {"kind": "Deployment", "apiVersion": "apps/v1",
           "metadata": {"name": "web", "namespace": "lab", "uid": "d1", "labels": {"app": "web"},

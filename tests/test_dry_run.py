@@ -7,8 +7,8 @@ import pytest
 from IPython.core.error import UsageError
 
 import k8slab
-from k8slab.api import dry_run as D
-from k8slab.api.duration import parse_duration
+from k8slab.api.args import dry_run as D
+from k8slab.api.args.duration import parse_duration
 from k8slab.client import http
 from k8slab.errors import UsageError as KitUsageError
 
@@ -201,7 +201,7 @@ def test_the_same_durations_everywhere(ip, namespace):
 
 
 def test_merge_patch_rfc7386_examples():
-    from k8slab.api.patch_local import merge_patch
+    from k8slab.api.write.patch_local import merge_patch
 
     assert merge_patch({"a": "b"}, {"a": "c"}) == {"a": "c"}
     assert merge_patch({"a": "b"}, {"b": "c"}) == {"a": "b", "b": "c"}
@@ -212,7 +212,7 @@ def test_merge_patch_rfc7386_examples():
 
 
 def test_json_patch_rfc6902_operations():
-    from k8slab.api.patch_local import json_patch
+    from k8slab.api.write.patch_local import json_patch
 
     doc = {"spec": {"replicas": 1, "list": ["a", "c"]}}
     out = json_patch(doc, [{"op": "replace", "path": "/spec/replicas", "value": 3},

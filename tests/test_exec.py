@@ -13,8 +13,8 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 import k8slab
-from k8slab.api import exec as E
-from k8slab.api.runtime import simulated
+from k8slab.api.read import exec as E
+from k8slab.api.read.runtime import simulated
 from k8slab.client import session as S
 from k8slab.errors import ClusterError, StepFailedError
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from IPython.core.error import UsageError
 
-from k8slab.api.table import K8sTable
+from k8slab.api.output.table import K8sTable
 from k8slab.client import session as S
 
 from _k8s_objects import create, shell
@@ -111,7 +111,7 @@ def test_empty_and_errors(ip, web):
 
 
 def test_pagination_reads_every_page(ip, web, monkeypatch):
-    from k8slab.api import fetch as F
+    from k8slab.api.read import fetch as F
 
     for i in range(5):
         create(web, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"page-{i}", "labels": {"page": "y"}}})
@@ -138,7 +138,7 @@ def test_python_api_matches_the_magic(ip, web):
 
 
 def test_several_types_and_all(ip, web):
-    from k8slab.api.table import MultiTable
+    from k8slab.api.output.table import MultiTable
 
     res = k8s(ip, f"get all -n {web}")
     assert isinstance(res, MultiTable)

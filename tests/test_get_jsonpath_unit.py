@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab.api.jsonpath import JSONPath, JSONPathError, relaxed
-from k8slab.api.output import custom_column_cells, parse_custom_columns
+from k8slab.api.output.jsonpath import JSONPath, JSONPathError, relaxed
+from k8slab.api.output.formats import custom_column_cells, parse_custom_columns
 from k8slab.errors import UsageError
 
 DATA = {"kind": "List", "items": [

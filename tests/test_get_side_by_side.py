@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from k8slab.api.table import cell_text
+from k8slab.api.output.table import cell_text
 from k8slab.client import session as S
 from k8slab.engine import versions
 from k8slab.engine.paths import bin_dir

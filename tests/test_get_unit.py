@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab.api import get as G
-from k8slab.api.output import strip_managed_fields, to_yaml
-from k8slab.api.secrets import mask_secret
+from k8slab.api.read import get as G
+from k8slab.api.output.formats import strip_managed_fields, to_yaml
+from k8slab.api.output.secrets import mask_secret
 from k8slab.errors import UsageError
 
 

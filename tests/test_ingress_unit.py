@@ -167,7 +167,7 @@ def test_cluster_role_covers_both_providers():
     ({"url": "http://h/", "method": "GE T"}, "not an HTTP method"),
 ])
 def test_curl_refuses_bad_arguments_before_any_request(kwargs, message, monkeypatch):
-    from k8slab.api import curl as mod
+    from k8slab.api.read import curl as mod
 
     def no_session():
         raise AssertionError("a request was about to be made")
@@ -178,7 +178,7 @@ def test_curl_refuses_bad_arguments_before_any_request(kwargs, message, monkeypa
 
 
 def test_curl_resolve_syntax():
-    from k8slab.api.curl import _parse_resolve
+    from k8slab.api.read.curl import _parse_resolve
 
     assert _parse_resolve("App.Example.com:443:127.0.0.1") == {("app.example.com", 443): "127.0.0.1"}
     with pytest.raises(UsageError, match="HOST:PORT:ADDRESS"):
@@ -193,7 +193,7 @@ def test_kind_records_the_host_ports_when_80_or_443_were_taken():
 
 
 def test_curl_connects_to_the_mapped_port_but_names_the_urls(monkeypatch):
-    from k8slab.api import curl as mod
+    from k8slab.api.read import curl as mod
     from k8slab.client import web
 
     class FakeSession:

@@ -62,7 +62,7 @@ def test_a_failing_needs_step_fails_the_notebook(tmp_path):
     failing = _notebook(tmp_path / "step.ipynb", "%load_ext k8slab",
                         "%%k8s_needs containers\nassert 1 + 1 == 3, 'the cluster said otherwise'")
     lax = _nbval_lax(failing)
-    from k8slab.api.runtime import runs_containers
+    from k8slab.api.read.runtime import runs_containers
     from _k8s_objects import pin_lab_context
 
     pin_lab_context()

@@ -111,7 +111,7 @@ def test_config_traitlet(ip):
 
 
 def test_max_rows_config_reaches_tables(ip):
-    from k8slab.api import table
+    from k8slab.api.output import table
 
     ip.run_line_magic("config", "K8sMagics.max_rows = 5")
     try:

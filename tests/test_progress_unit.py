@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbval.plugin import coalesce_streams
 
-from k8slab.api.watching import LineProgress
+from k8slab.api.watch.until import LineProgress
 
 STATES = ["[0/1 ready] deployment.apps/web: does not exist yet",
           '[0/1 ready] deployment.apps/web: Waiting for deployment "web" rollout to finish: 0 of 3 updated'
@@ -132,7 +132,7 @@ def test_a_frontendless_kernel_stores_what_nbval_compares(tmp_path):
     """nbclient (as ``jupyter nbconvert --execute`` and nbval run it): the stored stream is the final line."""
     from nbclient import NotebookClient
 
-    code = ("from k8slab.api.watching import LineProgress\n"
+    code = ("from k8slab.api.watch.until import LineProgress\n"
             "p = LineProgress()\n"
             f"for s in {STATES!r}:\n"
             "    p(s)\n"

@@ -68,7 +68,7 @@ def test_events_sorted_and_filtered(ip, web):
 def test_logs_under_kwok_explains_itself(ip, namespace):
     """A simulated pod has no logs, and the message says why and what to do (per engine)."""
     import k8slab
-    from k8slab.api.runtime import simulated
+    from k8slab.api.read.runtime import simulated
 
     pin_lab_context()
     if not simulated(S.current().request("GET", f"/api/v1/nodes/{SIMULATED_NODE}")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab.api.readiness import pod_problem, status
+from k8slab.api.watch.readiness import pod_problem, status
 
 
 def deploy(gen=2, observed=2, want=3, replicas=3, updated=3, available=3, **extra):

@@ -16,7 +16,7 @@ import pytest
 
 import k8slab
 from k8slab.client import session as S
-from k8slab.api.exec import CommandFailed
+from k8slab.api.read.exec import CommandFailed
 
 from _k8s_objects import require_real_nodes, wait_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import k8slab
-from k8slab.api.output import api_objects
+from k8slab.api.output.formats import api_objects
 
 from _k8s_objects import pin_lab_context
 

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 import k8slab
-from k8slab.api.rollout import undo_annotations
+from k8slab.api.write.rollout import undo_annotations
 from k8slab.client import session as S
 from k8slab.engine import versions
 from k8slab.engine.paths import bin_dir

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab.api import table as T
+from k8slab.api.output import table as T
 
 OBJS = [{"metadata": {"name": n}} for n in ("a", "b", "c", "d")]
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from k8slab.api import table as T
+from k8slab.api.output import table as T
 
 
 @pytest.mark.parametrize("seconds,text", [

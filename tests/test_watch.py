@@ -1,4 +1,4 @@
-"""k8slab.api.watch.ResourceWatch against the real lab cluster: list+watch, 410 relist, stop, latency."""
+"""k8slab.api.watch.informer.ResourceWatch against the real lab cluster: list+watch, 410 relist, stop, latency."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import pytest
 from kubernetes import client
 
-from k8slab.api.watch import FAILED, RECONNECTING, ResourceWatch
+from k8slab.api.watch.informer import FAILED, RECONNECTING, ResourceWatch
 
 pytestmark = pytest.mark.cluster
 
@@ -156,3 +156,63 @@ def test_not_found_path_fails_without_retrying(sess, namespace):
     assert RECONNECTING not in rec.states
     assert "NotFound" in w.error or "not found" in w.error.lower()
     assert not w.alive
+
+
+def test_run_relists_when_the_server_answers_410_for_a_compacted_resource_version(sess, namespace, cluster):
+    """The real API server's 410 Gone: a resourceVersion older than etcd's compaction is relisted."""
+    from k8slab.client.reflector import Reflector
+
+    client.CoreV1Api(cluster).create_namespaced_config_map(namespace, _cm("r"))
+    syncs = []
+
+    def on_sync(items):
+        syncs.append(sorted(items))
+        w.stop()
+
+    w = Reflector(f"/api/v1/namespaces/{namespace}/configmaps", on_sync=on_sync, session=sess, resource_version="1")
+    w.run(time.monotonic() + 20)
+    if w.relists == 0:
+        pytest.skip("etcd has not compacted yet (a young cluster keeps resourceVersion 1)")
+    assert w.relists == 1 and f"{namespace}/r" in syncs[0]
+
+
+def test_run_waits_in_the_callers_thread_for_a_change(sess, namespace, cluster):
+    from k8slab.client.reflector import Reflector
+
+    core = client.CoreV1Api(cluster)
+    core.create_namespaced_config_map(namespace, _cm("w"))
+    threading.Timer(0.5, lambda: core.patch_namespaced_config_map("w", namespace, {"data": {"v": "2"}})).start()
+
+    def on_event(t, o):
+        if t == "MODIFIED" and o["data"]["v"] == "2":
+            w.stop()
+
+    w = Reflector(f"/api/v1/namespaces/{namespace}/configmaps", field_selector="metadata.name=w",
+                  on_event=on_event, session=sess)
+    t0 = time.monotonic()
+    w.run(time.monotonic() + 20)
+    assert time.monotonic() - t0 < 10 and w.items[f"{namespace}/w"]["data"] == {"v": "2"}
+
+
+def test_the_provisioner_watches_with_the_same_loop(cluster, namespace):
+    """The engine's volume provisioner runs the client's Reflector on its own ApiClient."""
+    from k8slab.client.reflector import Reflector
+    from k8slab.engine.provisioner import Provisioner
+
+    prov = Provisioner(cluster, "lab")
+    got = threading.Event()
+    seen = []
+
+    def handler(pvc):
+        seen.append(pvc["metadata"]["name"])
+        got.set()
+
+    w = prov.watch(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims", handler)
+    try:
+        assert isinstance(w, Reflector) and w.wait_synced(10)
+        client.CoreV1Api(cluster).create_namespaced_persistent_volume_claim(namespace, {
+            "metadata": {"name": "claim"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "none",
+                                                    "resources": {"requests": {"storage": "1Mi"}}}})
+        assert got.wait(10) and seen[0] == "claim" and w.give_up_after == float("inf")
+    finally:
+        w.stop()

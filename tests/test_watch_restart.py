@@ -19,7 +19,7 @@ import yaml
 from kubernetes import client
 from test_watch import Recorder
 
-from k8slab.api.watch import FAILED, RECONNECTING, ResourceWatch
+from k8slab.api.watch.informer import FAILED, RECONNECTING, ResourceWatch
 from k8slab.errors import EngineError
 from k8slab.widgets import ScaleModel
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from k8slab.api.watch import FAILED, RECONNECTING, WATCHING, ResourceWatch
+from k8slab.api.watch.informer import FAILED, RECONNECTING, WATCHING, ResourceWatch
 from k8slab.client import session as S
 
 PATH = "/api/v1/namespaces/lab/configmaps"
@@ -273,3 +273,108 @@ def test_not_found_is_final(api):
     assert RECONNECTING not in rec.states and "NotFound" in w.error
     w.stop()
     assert not w.alive
+
+
+# -- Reflector.run(): the same loop in the caller's thread (wait, rollout status, apply --wait) --------
+
+
+def test_run_resumes_after_a_drop_and_returns_when_a_callback_stops_it(api):
+    from k8slab.client.reflector import Reflector
+
+    api.watches.put([{"type": "ADDED", "object": cm("b", 11)}, "drop"])
+    api.watches.put([{"type": "BOOKMARK", "object": {"kind": "ConfigMap", "metadata": {"resourceVersion": "20"}}},
+                     "end"])
+    api.watches.put([{"type": "MODIFIED", "object": cm("b", 21)}, "hang"])
+    seen = []
+
+    def on_event(t, o):
+        seen.append((t, o["metadata"]["name"], o["metadata"]["resourceVersion"]))
+        if t == "MODIFIED":
+            w.stop()
+
+    w = Reflector(PATH, on_event=on_event, session=S.current())
+    t0 = time.monotonic()
+    w.run(time.monotonic() + 20)
+    assert time.monotonic() - t0 < 10  # stopped by the callback, not by the deadline
+    assert seen == [("ADDED", "a", "10"), ("ADDED", "b", "11"), ("MODIFIED", "b", "21")]
+    rvs = [q.get("resourceVersion") for q in _watch_requests(api)]
+    assert rvs == ["10", "11", "20"]  # resumed after the drop; the bookmark moved the RV on
+    assert w.reconnects == 1 and w.relists == 0
+
+
+def test_run_relists_on_410_and_calls_on_sync_each_time(api):
+    from k8slab.client.reflector import Reflector
+
+    api.watches.put([{"type": "ERROR", "object": {"kind": "Status", "code": 410, "reason": "Expired",
+                                                   "message": "too old resource version"}}])
+    syncs = []
+
+    def on_sync(items):
+        syncs.append(sorted(items))
+        if len(syncs) == 1:
+            api.items, api.list_rv = [cm("c", 30)], "30"
+        else:
+            w.stop()
+
+    w = Reflector(PATH, on_sync=on_sync, session=S.current())
+    w.run(time.monotonic() + 20)
+    assert syncs == [["lab/a"], ["lab/c"]] and w.relists == 1
+
+
+def test_run_lists_once_even_when_the_deadline_has_passed(api):
+    from k8slab.client.reflector import Reflector
+
+    syncs = []
+    Reflector(PATH, on_sync=lambda items: syncs.append(len(items)), session=S.current()).run(time.monotonic() - 1)
+    assert syncs == [1] and _watch_requests(api) == []
+
+
+def test_run_raises_a_callback_error_as_is_and_a_final_error_at_once(api):
+    from k8slab.client.reflector import Reflector
+    from k8slab.errors import NotFoundError
+
+    class Boom(Exception):
+        pass
+
+    def bad(items):
+        raise Boom("consumer bug")
+
+    with pytest.raises(Boom):
+        Reflector(PATH, on_sync=bad, session=S.current()).run(time.monotonic() + 5)
+    t0 = time.monotonic()
+    with pytest.raises(NotFoundError):
+        Reflector("/api/v1/namespaces/lab/nothing", session=S.current()).run(time.monotonic() + 20)
+    assert time.monotonic() - t0 < 3
+
+
+def test_run_backs_off_while_the_server_is_away_then_raises_at_the_deadline(api):
+    from k8slab.client.reflector import Reflector
+    from k8slab.errors import ClusterUnreachableError
+
+    api.watches.put(["drop"])
+    syncs = []
+
+    def on_sync(items):
+        syncs.append(1)
+        api.server.shutdown()  # the API server goes away once the list is in
+        api.server.server_close()
+
+    w = Reflector(PATH, on_sync=on_sync, session=S.current())
+    t0 = time.monotonic()
+    with pytest.raises(ClusterUnreachableError):
+        w.run(time.monotonic() + 3)
+    took = time.monotonic() - t0
+    assert syncs == [1] and 2.5 < took < 6
+    assert 2 <= w.reconnects <= 12  # exponential backoff (0.2 s, 0.4 s, ... capped): not a busy loop
+
+
+def test_run_reports_a_dead_cluster_at_once(api):
+    from k8slab.client.reflector import Reflector
+    from k8slab.errors import ClusterUnreachableError
+
+    api.server.shutdown()
+    api.server.server_close()
+    t0 = time.monotonic()
+    with pytest.raises(ClusterUnreachableError):
+        Reflector(PATH, session=S.current()).run(time.monotonic() + 30)
+    assert time.monotonic() - t0 < 5

@@ -31,7 +31,7 @@ def held_lists(monkeypatch):
     before the first list answers (on a quiet machine it would be anyway; this makes it certain)."""
     import threading
 
-    from k8slab.api import watch
+    from k8slab.api.watch import informer as watch
 
     gate = threading.Event()
     real = watch.ResourceWatch._list

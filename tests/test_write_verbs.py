@@ -64,7 +64,7 @@ def test_delete_waits_for_the_deleted_object_not_its_name(namespace, sess, monke
     """A StatefulSet makes pod web-0 again at once: the wait must accept a same-named pod with
     another uid (kubectl waits for the uid). The watch is shown the replacement first, as when
     it starts after the controller already made it."""
-    import k8slab.api.delete as D
+    import k8slab.api.write.delete as D
 
     k8slab.apply("apiVersion: v1\nkind: Pod\nmetadata: {name: web-0}\n"
                  "spec: {containers: [{name: app, image: nginx:1.27}]}\n", namespace=namespace)

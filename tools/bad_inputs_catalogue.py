@@ -159,7 +159,7 @@ CASES.append(("api/secret tls missing cert names --cert", lambda: _tls(), "error
 
 
 def _tls():
-    from k8slab.api.generators import secret_tls
+    from k8slab.api.generators.objects import secret_tls
     try:
         secret_tls("t", "/no/tls.crt", "/no/tls.key")
     except E.K8sLabError as exc:

@@ -2,7 +2,7 @@
 
 Magics and widgets reach the cluster only through :mod:`k8slab.api`; this module hands
 them the session (for discovery names and paths, and for the watches of
-:mod:`k8slab.api.watch`) without their importing the client layer.
+:mod:`k8slab.api.watch.informer`) without their importing the client layer.
 """
 
 from __future__ import annotations

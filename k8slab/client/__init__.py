@@ -29,9 +29,6 @@ Interface (stable; other modules build on it):
         The open urllib3 response (unread) for streams the caller closes itself.
     ``.stream_lines(path, *, query=None, accept=JSON, timeout=60) -> Iterator[bytes]``
         A streamed GET, line by line (``logs -f``, watches).
-    ``.watch(path, *, query=None, timeout=60) -> Iterator[dict]``
-        Watch events (``{"type": ..., "object": ...}``) until the server ends
-        the watch or ``timeout`` seconds pass.
     ``.resolve(type_str) -> ResourceInfo``
         kubectl's names: plural, singular, kind, short name, ``TYPE.group``,
         ``TYPE.version.group``. Unknown → ``NotFoundError`` with the closest.
@@ -47,6 +44,12 @@ Interface (stable; other modules build on it):
     ``.is_lab``; ``.stale()`` (the kubeconfig changed: ``current()`` then
     rebuilds the session on the same context);
     ``.api_client`` the one warm ``kubernetes.client.ApiClient``.
+
+``k8slab.client.reflector.Reflector(path, *, label_selector=None, field_selector=None,
+on_event=None, on_state=None, on_sync=None, table=False, session=None, ...)``
+    The kit's one list+watch loop: list, watch from the list's resourceVersion, bookmarks,
+    relist on 410 Gone, backoff on errors. ``.start()``/``.stop()`` run it in a thread;
+    ``.run(deadline)`` in the caller's until ``.stop()`` or the deadline.
 
 ``k8slab.client.kubeconfig``
     ``choose_context(context=None, *, allow_non_lab=False) -> ContextChoice``

@@ -187,23 +187,3 @@ class HttpMixin:
             raise translate(e, server=self.server, context=self.context) from e
         finally:
             resp.release_conn()
-
-    def watch(self, path: str, *, query: dict | None = None, timeout: float = 60) -> Iterator[dict]:
-        """Watch a collection: yield ``{"type", "object"}`` events for up to ``timeout`` seconds.
-
-        ``path`` is a collection path; pass ``fieldSelector=metadata.name=X`` in
-        ``query`` to watch one object. The server ends the watch after
-        ``timeoutSeconds``; an ``ERROR`` event (e.g. 410 Expired) is raised.
-        """
-        q = dict(query or {})
-        q["watch"] = "true"
-        q.setdefault("timeoutSeconds", max(1, int(timeout)))
-        q.setdefault("allowWatchBookmarks", "false")
-        for line in self.stream_lines(path, query=q, timeout=timeout + 5):
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            if event.get("type") == "ERROR":
-                st = event.get("object") or {}
-                raise from_status(int(st.get("code") or 500), st, server=self.server)
-            yield event

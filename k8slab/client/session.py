@@ -198,6 +198,10 @@ def use(context: str | None = None, namespace: str | None = None, allow_non_lab:
     Returns:
         The session now in use.
 
+    Raises:
+        ContextGuardError: ``context`` is not a lab cluster and ``allow_non_lab`` is not set.
+        ClusterUnreachableError: No kubeconfig, or no such context in it.
+
     Example:
         >>> k8slab.use(namespace="lab-01")  # doctest: +SKIP
     """

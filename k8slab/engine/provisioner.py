@@ -23,6 +23,9 @@ import sys
 import threading
 import time
 
+from k8slab.client.http import HttpMixin
+from k8slab.client.reflector import RECONNECTING, Reflector
+
 PROVISIONER = "rancher.io/local-path"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
@@ -68,15 +71,25 @@ def wants_volume(pvc: dict, sc: dict | None) -> tuple[bool, str | None]:
     return True, node
 
 
+class Connection(HttpMixin):
+    """The client layer's REST calls over this process's own ``ApiClient`` (the reflector's session)."""
+
+    def __init__(self, api_client, context: str = ""):
+        self.api_client = api_client
+        self.server = api_client.configuration.host
+        self.context = context
+
+
 class Provisioner:
     """Watches claims and volumes and acts on them; stops on :meth:`stop`."""
 
-    def __init__(self, api_client):
+    def __init__(self, api_client, context: str = ""):
         from kubernetes import client
 
         self.core = client.CoreV1Api(api_client)
         self.storage = client.StorageV1Api(api_client)
         self.serialize = api_client.sanitize_for_serialization
+        self.conn = Connection(api_client, context)
         self._stop = threading.Event()
 
     def stop(self):
@@ -122,43 +135,31 @@ class Provisioner:
                 if exc.status != 404:
                     log.warning("could not delete %s: %s", pv["metadata"]["name"], exc.reason)
 
-    def _loop(self, list_fn, handler) -> None:
-        from kubernetes import watch
+    def watch(self, path: str, handler) -> Reflector:
+        """The kit's one list+watch loop on ``path``, in a thread: ``handler(obj)`` for every object
+        of every (re)list (a claim not provisioned earlier is tried again) and every change."""
+        def on_sync(items):
+            for obj in list(items.values()):
+                handler(obj)
 
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                listing = list_fn(_request_timeout=30)
-                for item in listing.items:
-                    handler(self.serialize(item))
-                rv = listing.metadata.resource_version
-                w = watch.Watch()
-                for event in w.stream(list_fn, resource_version=rv, timeout_seconds=60,
-                                      _request_timeout=90):
-                    if self._stop.is_set():
-                        w.stop()
-                        break
-                    failures = 0
-                    if event["type"] in ("ADDED", "MODIFIED"):
-                        handler(self.serialize(event["object"]))
-            except Exception as exc:  # API restarts, 410 Gone: relist after a growing pause
-                failures += 1
-                if failures in (1, 5) or failures % 30 == 0:
-                    log.info("watch interrupted (%s); relisting", str(exc).splitlines()[0][:120])
-                self._stop.wait(min(10.0, 0.5 * 2 ** min(failures, 5)))
+        def on_event(type_, obj):
+            if type_ in ("ADDED", "MODIFIED"):
+                handler(obj)
+
+        def on_state(state, detail):
+            if state == RECONNECTING and detail:  # API restarts: the loop resumes or relists by itself
+                log.info("watch of %s interrupted (%s); resuming", path, detail[:120])
+
+        return Reflector(path, on_event=on_event, on_sync=on_sync, on_state=on_state, session=self.conn,
+                         window=60, give_up_after=float("inf")).start()
 
     def run(self) -> None:
-        threads = [
-            threading.Thread(target=self._loop, daemon=True,
-                             args=(self.core.list_persistent_volume_claim_for_all_namespaces,
-                                   self.on_claim)),
-            threading.Thread(target=self._loop, daemon=True,
-                             args=(self.core.list_persistent_volume, self.on_volume)),
-        ]
-        for t in threads:
-            t.start()
+        watches = [self.watch("/api/v1/persistentvolumeclaims", self.on_claim),
+                   self.watch("/api/v1/persistentvolumes", self.on_volume)]
         while not self._stop.is_set():
             self._stop.wait(1.0)
+        for w in watches:
+            w.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(60):  # the API server may still be starting
         try:
             prov = Provisioner(config.new_client_from_config(config_file=args.kubeconfig,
-                                                             context=args.context))
+                                                             context=args.context), args.context)
             break
         except Exception as exc:
             log.info("waiting for kubeconfig: %s", exc)

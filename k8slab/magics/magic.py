@@ -28,7 +28,7 @@ class K8sMagics(Magics):
 
     @observe("max_rows")
     def _max_rows_changed(self, change) -> None:
-        from ..api import table
+        from ..api.output import table
 
         table.MAX_ROWS = change["new"]
 

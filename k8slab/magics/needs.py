@@ -15,9 +15,9 @@ from .cellrun import compile_cell, run_as_text
 
 # requirement -> (check, why a cluster without it skips the step)
 NEEDS = {
-    "containers": ("k8slab.api.runtime:runs_containers",
+    "containers": ("k8slab.api.read.runtime:runs_containers",
                    "this cluster simulates its pods (run it on the local or kind engine)"),
-    "ingress": ("k8slab.api.curl:ingress_available",
+    "ingress": ("k8slab.api.read.curl:ingress_available",
                 "no ingress controller serves this cluster (%k8s addons ingress, on the local or kind engine)"),
 }
 

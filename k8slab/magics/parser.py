@@ -110,8 +110,8 @@ def add_selection_flags(p: CmdParser) -> None:
 
 def parse_duration(text: str, *, bare_seconds: bool = True, what: str = "duration") -> float:
     """Seconds from a Go duration (``30s``, ``1.5m``, ``1h2m3s``, ``300ms``; plain seconds
-    with ``bare_seconds``): :func:`k8slab.api.duration.parse_duration`, errors as ``UsageError``."""
-    from ..api.duration import parse_duration as _parse
+    with ``bare_seconds``): :func:`k8slab.api.args.duration.parse_duration`, errors as ``UsageError``."""
+    from ..api.args.duration import parse_duration as _parse
     from ..errors import UsageError as _KitUsageError
 
     try:
@@ -126,7 +126,7 @@ def duration_flag(bare_seconds: bool = False):
     the kit's own flags (``apply --wait``) also take plain seconds."""
 
     def check(text: str) -> str:
-        from ..api.duration import parse_duration as _parse
+        from ..api.args.duration import parse_duration as _parse
         from ..errors import UsageError as _KitUsageError
 
         try:

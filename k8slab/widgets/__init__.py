@@ -1,7 +1,7 @@
 """Live widgets: scale with a slider, watch a rollout, watch a table.
 
 Each widget is an ``ipywidgets.VBox`` that only renders a ``traitlets`` model
-(``.model``) fed by :mod:`k8slab.api.watch`. Shown in a cell, a widget's display
+(``.model``) fed by :mod:`k8slab.api.watch.informer`. Shown in a cell, a widget's display
 carries a stable ``text/plain`` (``ScaleWidget(deployment/web)``); the cell waits,
 with a timeout, for the model to settle and then shows the final summary as a
 second output, so a stored notebook is what nbval sees (see :mod:`.display`).

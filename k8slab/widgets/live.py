@@ -1,4 +1,4 @@
-"""The base of the widget models: traitlets state fed by :class:`~k8slab.api.watch.ResourceWatch`.
+"""The base of the widget models: traitlets state fed by :class:`~k8slab.api.watch.informer.ResourceWatch`.
 
 A :class:`LiveModel` owns its watches, recomputes its traits under one lock
 whenever an event arrives, and lets callers wait for a condition with a
@@ -17,7 +17,7 @@ from typing import Callable
 
 from traitlets import HasTraits, Unicode
 
-from k8slab.api.watch import FAILED, RECONNECTING, STOPPED, WATCHING, ResourceWatch
+from k8slab.api.watch.informer import FAILED, RECONNECTING, STOPPED, WATCHING, ResourceWatch
 
 log = logging.getLogger(__name__)
 

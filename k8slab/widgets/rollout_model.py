@@ -4,7 +4,7 @@ Watches the object, its ReplicaSets (Deployment) or ControllerRevisions
 (StatefulSet, DaemonSet), its pods and the namespace's events, and derives:
 
 - ``state``: ``waiting`` (no data yet), ``progressing``, ``complete`` or ``failed``;
-  "complete"/"failed" follow :mod:`k8slab.api.readiness` (kstatus rules, with
+  "complete"/"failed" follow :mod:`k8slab.api.watch.readiness` (kstatus rules, with
   ProgressDeadlineExceeded as a failure), plus a new pod crash-looping as a failure;
 - one row per revision: revision, images, desired / current / ready / available.
 """
@@ -16,8 +16,8 @@ import time
 from traitlets import Float, Int, List, Unicode
 
 from k8slab import errors as E
-from k8slab.api import readiness
-from k8slab.api.fetch import read
+from k8slab.api.watch import readiness
+from k8slab.api.read.fetch import read
 
 from .live import LiveModel, seconds
 from .target import FAILING_REASONS, owned_by, pod_state, resolve, selector_string

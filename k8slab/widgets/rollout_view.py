@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as W
 
-from k8slab.api.duration import parse_duration
+from k8slab.api.args.duration import parse_duration
 
 from .display import label, show_and_wait
 from .live import close_parts

@@ -14,7 +14,7 @@ from traitlets import Bool, Int, List, Unicode, observe
 
 from k8slab import errors as E
 
-from k8slab.api.scale import set_replicas
+from k8slab.api.write.scale import set_replicas
 
 from .live import LiveModel
 from .target import owned_by, pod_state, resolve, selector_string

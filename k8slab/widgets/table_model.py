@@ -9,7 +9,7 @@ from __future__ import annotations
 from traitlets import Int, List, Unicode
 
 from k8slab import errors as E
-from k8slab.api.table import age, render_text
+from k8slab.api.output.table import age, render_text
 
 from .live import LiveModel
 

@@ -7,8 +7,8 @@ import threading
 
 import ipywidgets as W
 
-from k8slab.api.duration import parse_duration
-from k8slab.api.table import render_html
+from k8slab.api.args.duration import parse_duration
+from k8slab.api.output.table import render_html
 
 from .display import label, show_and_wait
 from .live import close_parts

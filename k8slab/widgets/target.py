@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from k8slab.api.targets import selector_string  # noqa: F401  (re-exported for the models)
+from k8slab.api.args.targets import selector_string  # noqa: F401  (re-exported for the models)
 from k8slab.errors import UsageError
 
 

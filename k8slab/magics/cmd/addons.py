@@ -17,6 +17,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.addons import addons
+    from ...api.write.addons import addons
 
     return addons(args.addon, remove=args.remove, timeout=parse_duration(args.timeout))

@@ -15,6 +15,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.labels import annotate
+    from ...api.write.labels import annotate
 
     return annotate(*args.words, **edit_flags(args))

@@ -17,7 +17,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.discovery import api_resources
+    from ...api.read.discovery import api_resources
 
     ns = None if args.namespaced is None else args.namespaced == "true"
     verbs = [v.strip() for v in args.verbs.split(",") if v.strip()] if args.verbs else None

@@ -43,7 +43,7 @@ READS_CELL = True  # %%k8s apply: the cell is YAML; every other verb refuses a c
 
 
 def run(args, cell, shell):
-    from ...api.apply import apply
+    from ...api.apply.server_side import apply
 
     text = cell_or_files("apply", cell, args.filename)
     if args.selector and not args.prune:

@@ -29,7 +29,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.check import check
+    from ...api.watch.check import check
 
     return check(args.target, *args.conditions, namespace=args.namespace, timeout=args.timeout,
                  selector=args.selector, hint=args.hint)

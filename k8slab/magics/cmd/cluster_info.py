@@ -11,6 +11,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.version import cluster_info
+    from ...api.read.version import cluster_info
 
     return cluster_info()

@@ -20,6 +20,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.nodes import cordon
+    from ...api.write.nodes import cordon
 
     return cordon(*args.nodes, selector=args.selector, dry_run=args.dry_run)

@@ -106,7 +106,7 @@ READS_CELL = True  # %%k8s create: the cell's YAML, as create -f
 
 
 def _yaml(args, cell, shell):
-    from ...api.create import create
+    from ...api.write.create import create
     from .apply import cell_or_files
 
     if not args.filename and (cell is None or not cell.strip()):
@@ -124,7 +124,7 @@ def _yaml(args, cell, shell):
 
 
 def run(args, cell, shell):
-    from ...api.create import create
+    from ...api.write.create import create
 
     if args.kind is None or (cell is not None and cell.strip()):
         if args.kind is not None:

@@ -34,7 +34,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.curl import curl
+    from ...api.read.curl import curl
 
     return curl(args.url, method=args.method, headers=args.headers, data=args.data, resolve=args.resolve,
                 insecure=args.insecure, cacert=args.cacert, timeout=parse_duration(args.max_time),

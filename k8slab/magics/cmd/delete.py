@@ -40,7 +40,7 @@ READS_CELL = True  # %%k8s delete: the cell is YAML; every other verb refuses a 
 
 
 def run(args, cell, shell):
-    from ...api.delete import delete
+    from ...api.write.delete import delete
 
     text = cell if cell is not None and cell.strip() else None
     return delete(*args.targets, namespace=args.namespace, selector=args.selector, all=args.all,

@@ -19,7 +19,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.describe import describe
+    from ...api.read.describe import describe
 
     return describe(args.type, *args.names, namespace=args.namespace, selector=args.selector,
                     show_events=args.show_events == "true", show_secrets=args.show_secrets)

@@ -22,7 +22,7 @@ READS_CELL = True  # %%k8s diff: the cell is YAML; every other verb refuses a ce
 
 
 def run(args, cell, shell):
-    from ...api.apply import apply
+    from ...api.apply.server_side import apply
 
     text = cell_or_files("diff", cell, args.filename)
     return apply(text, files=args.filename or None, namespace=args.namespace, diff=True,

@@ -23,7 +23,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.nodes import drain
+    from ...api.write.nodes import drain
 
     return drain(args.node, ignore_daemonsets=args.ignore_daemonsets, force=args.force,
                  delete_emptydir_data=args.delete_emptydir_data, grace_period=args.grace_period,

@@ -16,7 +16,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.events import events
+    from ...api.read.events import events
 
     return events(args.target or args.for_, namespace=args.namespace, all_namespaces=args.all_namespaces,
                   types=args.types)

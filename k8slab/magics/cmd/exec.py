@@ -39,7 +39,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.exec import exec as exec_
+    from ...api.read.exec import exec as exec_
     from ...errors import UsageError
 
     if args.interactive:

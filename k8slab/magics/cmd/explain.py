@@ -15,6 +15,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.explain import explain
+    from ...api.read.explain import explain
 
     return explain(args.target, recursive=args.recursive)

@@ -25,7 +25,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.create import expose
+    from ...api.write.create import expose
 
     return expose(*args.targets, port=args.port, target_port=args.target_port, type=args.type, name=args.name,
                   protocol=args.protocol, selector=args.selector, namespace=args.namespace,

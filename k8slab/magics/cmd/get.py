@@ -37,13 +37,13 @@ def run(args, cell, shell):
     if args.raw:
         if args.type or args.names:
             raise UsageError("--raw takes an API path only, e.g. %k8s get --raw /apis/apps/v1")
-        from ...api.raw import get_raw
+        from ...api.read.raw import get_raw
 
         return get_raw(args.raw, show_secrets=args.show_secrets)
     if not args.type:
         raise UsageError("%k8s get: a resource type is required, e.g. %k8s get pods (see %k8s api-resources)")
     if args.watch:  # k8slab.widgets hook: a live WatchTable for --timeout (default 30s)
-        from ...api.get import split_type_names
+        from ...api.read.get import split_type_names
         from ...widgets import WatchTable
         from ..parser import parse_duration
 
@@ -51,7 +51,7 @@ def run(args, cell, shell):
         return WatchTable(type_, *names, timeout=parse_duration(args.timeout) if args.timeout else None,
                           namespace=args.namespace, all_namespaces=args.all_namespaces,
                           label_selector=args.selector, field_selector=args.field_selector)
-    from ...api.get import get
+    from ...api.read.get import get
 
     return get(args.type, *args.names, namespace=args.namespace, all_namespaces=args.all_namespaces,
                selector=args.selector, field_selector=args.field_selector, output=args.output,

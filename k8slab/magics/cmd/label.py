@@ -33,6 +33,6 @@ def edit_flags(args) -> dict:
 
 
 def run(args, cell, shell):
-    from ...api.labels import label
+    from ...api.write.labels import label
 
     return label(*args.words, **edit_flags(args))

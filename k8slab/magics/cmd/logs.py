@@ -20,7 +20,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.logs import logs
+    from ...api.read.logs import logs
 
     since = int(parse_duration(args.since)) if args.since else None
     return logs(args.pod, container=args.container, namespace=args.namespace, tail=args.tail,

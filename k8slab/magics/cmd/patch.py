@@ -31,7 +31,7 @@ READS_CELL = True  # %%k8s patch: the cell is YAML; every other verb refuses a c
 def run(args, cell, shell):
     from IPython.core.error import UsageError
 
-    from ...api.patch import patch
+    from ...api.write.patch import patch
 
     body = args.patch
     if cell is not None and cell.strip():

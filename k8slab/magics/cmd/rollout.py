@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..parser import CmdParser, add_namespace_flags, duration_flag
+from ..parser import CmdParser, add_dry_run_flag, add_namespace_flags, duration_flag
 
 
 def build_parser() -> CmdParser:
@@ -11,7 +11,9 @@ def build_parser() -> CmdParser:
                   epilog="Examples:\n  %k8s rollout status deploy/web --timeout 60s\n"
                          "  %k8s rollout history deploy/web\n  %k8s rollout history deploy/web --revision 2\n"
                          "  %k8s rollout undo deploy/web\n  %k8s rollout undo deploy/web --to-revision 1\n"
-                         "  %k8s rollout restart deploy/web\n  %k8s rollout pause deploy/web\n"
+                         "  %k8s rollout undo deploy/web --dry-run=client   (the template it would restore)\n"
+                         "  %k8s rollout restart deploy/web\n  %k8s rollout restart deploy/web --dry-run=server\n"
+                         "  %k8s rollout pause deploy/web\n"
                          "  %k8s rollout watch deploy/web --timeout 2m   (a live widget)")
     p.add_argument("action", choices=["status", "history", "undo", "restart", "pause", "resume", "watch"])
     p.add_argument("targets", nargs="+", metavar="TYPE/NAME")
@@ -21,6 +23,7 @@ def build_parser() -> CmdParser:
     p.add_argument("--timeout", type=duration_flag(), help="status: how long to wait (default 5m)")
     p.add_argument("-w", "--watch", default="true", choices=["true", "false"],
                    help="status: wait until the rollout finishes (default true)")
+    add_dry_run_flag(p)
     return p
 
 
@@ -35,7 +38,8 @@ def run(args, cell, shell):
             raise UsageError("rollout watch shows one object: give one TYPE/NAME.")
         return RolloutWatcher(args.targets[0], args.namespace,
                               timeout=parse_duration(args.timeout) if args.timeout else None)
-    from ...api.rollout import rollout
+    from ...api.write.rollout import rollout
 
     return rollout(args.action, *args.targets, namespace=args.namespace, to_revision=args.to_revision,
-                   revision=args.revision, timeout=args.timeout, watch=args.watch == "true")
+                   revision=args.revision, timeout=args.timeout, watch=args.watch == "true",
+                   dry_run=args.dry_run)

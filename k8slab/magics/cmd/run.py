@@ -40,7 +40,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.create import run as run_pod
+    from ...api.write.create import run as run_pod
 
     return run_pod(args.name, image=args.image, args=args.args, command=args.command, env=args.env,
                    port=args.port, labels=args.labels, restart=args.restart, namespace=args.namespace,

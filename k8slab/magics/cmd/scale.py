@@ -36,7 +36,7 @@ def run(args, cell, shell):
         return w
     if args.replicas is None:
         raise UsageError("%k8s scale: --replicas N is required (or --widget for a live slider).")
-    from ...api.scale import scale
+    from ...api.write.scale import scale
 
     return scale(*args.targets, replicas=args.replicas, current_replicas=args.current_replicas,
                  namespace=args.namespace, wait=parse_duration(args.wait) if args.wait else False,

@@ -23,7 +23,7 @@ def build_parser() -> CmdParser:
 def run(args, cell, shell):
     from IPython.core.error import UsageError
 
-    from ...api.set_image import set_image
+    from ...api.write.set_image import set_image
 
     if args.what != "image":
         raise UsageError(f"%k8s set {args.what}: only 'set image' is here (e.g. %k8s set image deploy/web"

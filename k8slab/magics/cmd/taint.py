@@ -22,6 +22,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.nodes import taint
+    from ...api.write.nodes import taint
 
     return taint(*args.words, overwrite=args.overwrite, selector=args.selector, all=args.all, dry_run=args.dry_run)

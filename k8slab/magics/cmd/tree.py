@@ -14,6 +14,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.tree import tree
+    from ...api.read.tree import tree
 
     return tree(args.target, namespace=args.namespace)

@@ -11,6 +11,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.nodes import uncordon
+    from ...api.write.nodes import uncordon
 
     return uncordon(*args.nodes, selector=args.selector, dry_run=args.dry_run)

@@ -14,6 +14,6 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.version import version
+    from ...api.read.version import version
 
     return version(output=args.output, client=args.client)

@@ -22,7 +22,7 @@ def build_parser() -> CmdParser:
 
 
 def run(args, cell, shell):
-    from ...api.wait import wait
+    from ...api.watch.wait import wait
 
     return wait(*args.targets, for_=args.for_, namespace=args.namespace, selector=args.selector,
                 all=args.all, timeout=args.timeout)

@@ -1,0 +1,1 @@
+"""Objects built from flags, as ``kubectl create TYPE NAME --flags`` and ``kubectl expose`` build them."""

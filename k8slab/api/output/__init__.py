@@ -1,0 +1,1 @@
+"""Printed forms: kubectl's tables, YAML/JSON/``-o name``, JSONPath, Secret masking."""

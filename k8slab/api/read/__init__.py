@@ -1,0 +1,1 @@
+"""The verbs that read: ``get``, ``describe``, ``events``, ``logs``, ``exec``, ``explain``, discovery, ``curl``."""

@@ -1,0 +1,1 @@
+"""The verbs that change objects other than apply: create, delete, label, patch, set image, scale, nodes, rollout."""

@@ -103,3 +103,52 @@ spec:
 """, namespace=namespace, wait=60)
     out = str(k8slab.exec("asker", ["nslookup", "kubernetes.default.svc.cluster.local"], namespace=namespace))
     assert "10.96.0.1" in out
+
+
+def test_nodes_that_lost_everything_come_back_and_up_waits_for_fresh_dns(engine, namespace):
+    """Both workers' namespaces gone, as after a reboot (every container with them): one ``up`` brings
+    the nodes back, and returns only once CoreDNS has become Ready again *after* the restart. The
+    status the API still shows from before the restart is stale until the kubelets report, so ``up``
+    once returned while the cluster's DNS was still down."""
+    import datetime
+    import time
+
+    pin_lab_context()
+    k8slab.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: survivor}
+spec:
+  nodeName: k8slab-worker2
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: "busybox:1.36", command: ["sleep", "3600"]}]
+""", namespace=namespace, wait=60)
+    killed_at = time.time()
+    for node in ("k8slab-worker", "k8slab-worker2"):
+        engine.stop_program("k8slab", f"{node}/holder")
+    up = _k8slab("up")
+    assert up.returncode == 0, up.stdout + up.stderr
+    pin_lab_context()
+    pods = S.current().request("GET", "/api/v1/namespaces/kube-system/pods",
+                               query={"labelSelector": "k8s-app=kube-dns"})["items"]
+    ready_at = []
+    for pod in pods:
+        cond = next(c for c in pod["status"]["conditions"] if c["type"] == "Ready")
+        assert cond["status"] == "True", (pod["metadata"]["name"], cond)
+        ready_at.append(datetime.datetime.fromisoformat(cond["lastTransitionTime"].replace("Z", "+00:00")))
+    assert len(ready_at) >= 2 and all(t.timestamp() >= int(killed_at) - 1 for t in ready_at), ready_at
+    # the node's pod comes back in a new container (its sandbox died with the namespaces)
+    wait_for(namespace, "v1", "Pod", "survivor",
+             lambda p: any(cs.get("restartCount", 0) >= 1 and cs.get("ready")
+                           for cs in (p.get("status") or {}).get("containerStatuses") or []), timeout=120)
+    k8slab.apply("""
+apiVersion: v1
+kind: Pod
+metadata: {name: asker-after-reboot}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: main, image: "busybox:1.36", command: ["sleep", "3600"]}]
+""", namespace=namespace, wait=60)
+    out = str(k8slab.exec("asker-after-reboot", ["nslookup", "kubernetes.default.svc.cluster.local"],
+                          namespace=namespace))
+    assert "10.96.0.1" in out

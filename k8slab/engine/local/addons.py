@@ -112,20 +112,41 @@ def coredns_objects(replicas: int = 2, upstream: str | None = None) -> list[dict
     ]
 
 
-def coredns_ready(kubeconfig: str, context: str) -> tuple[bool, str]:
-    """Whether the CoreDNS Deployment has all its replicas available."""
+def coredns_ready(kubeconfig: str, context: str, since: float | None = None) -> tuple[bool, str]:
+    """Whether the CoreDNS Deployment has all its replicas available.
+
+    ``since`` (a time.time()): the nodes' containers were started anew then (after a reboot, or
+    nodes restarted): the status from before is stale until the kubelets report again, so every
+    CoreDNS pod must also have become Ready at or after that time.
+    """
     from ..health import _api, _rest
 
     api = _api(kubeconfig, context)
     try:
         dep = _rest(api, "GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns")
+        pods = _rest(api, "GET", "/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns") \
+            if since is not None else None
     except Exception as exc:
         return False, str(exc).splitlines()[0][:200]
     finally:
         api.close()
     want = (dep.get("spec") or {}).get("replicas", 1)
     have = (dep.get("status") or {}).get("availableReplicas") or 0
+    if pods is not None:
+        fresh = sum(1 for p in pods.get("items") or [] if _ready_since(p, since))
+        if fresh < want:
+            return False, f"CoreDNS {fresh}/{want} ready since the nodes restarted"
     return have >= want, f"CoreDNS {have}/{want} available"
+
+
+def _ready_since(pod: dict, since: float) -> bool:
+    import datetime
+
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready" and cond.get("status") == "True" and cond.get("lastTransitionTime"):
+            at = datetime.datetime.fromisoformat(cond["lastTransitionTime"].replace("Z", "+00:00")).timestamp()
+            return at >= int(since) - 1  # the API's times are whole seconds
+    return False
 
 
 def coredns_rolled_out(kubeconfig: str, context: str) -> tuple[bool, str]:

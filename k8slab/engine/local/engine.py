@@ -182,21 +182,26 @@ def _start_control_plane_programs(name: str) -> int:
     return cp_pid
 
 
-def _start_nodes(name: str, cp_pid: int) -> None:
+def _start_nodes(name: str, cp_pid: int) -> float | None:
+    """Start what is not running of each node; the time their containers started anew, if they did."""
     specs = node_specs(name)
     peers = [s.index for s in specs]
+    fresh = None
     for spec in specs:
+        if not node.processes(spec)["holder"]:
+            fresh = fresh or time.time()  # new namespaces: every container of the node is started again
         node.start(spec, cp_pid, peers)
+    return fresh
 
 
-def _wait_healthy(name: str, nodes: int, timeout: float = 180) -> None:
+def _wait_healthy(name: str, nodes: int, timeout: float = 180, since: float | None = None) -> None:
     from ..health import wait_ready
 
     kubeconfig, ctx = str(paths.kubeconfig_path()), kwok.context_name(name)
     wait_ready(kubeconfig, ctx, nodes=nodes, timeout=timeout)
     deadline = time.monotonic() + timeout
     while True:
-        ok, why = addons.coredns_ready(kubeconfig, ctx)
+        ok, why = addons.coredns_ready(kubeconfig, ctx, since=since)
         if ok:
             return
         if time.monotonic() > deadline:
@@ -312,8 +317,8 @@ def restart(name: str, echo: Callable[[str], None] = print) -> bool:
                 kwok._start_provisioner(name)
         try:
             cp_pid = _start_control_plane_programs(name)
-            _start_nodes(name, cp_pid)
-            _wait_healthy(name, len(node_specs(name)) + 1, timeout=120)
+            fresh = _start_nodes(name, cp_pid)
+            _wait_healthy(name, len(node_specs(name)) + 1, timeout=120, since=fresh)
             addons.set_upstream(str(paths.kubeconfig_path()), kwok.context_name(name),
                                 egress_of(name).upstream_dns)
             return True

@@ -216,7 +216,7 @@ def _up(name: str, engine: str, workers: int, echo: Callable[[str], None],
             echo(f"cluster {name} is up again with its objects ({len(st.nodes)} nodes Ready) "
                  f"in {fmt_duration(time.monotonic() - started)}")
             return st
-        echo(f"recreating cluster {name}")
+        echo(f"recreating cluster {name} (it could not be restarted: its objects are lost)")
         mod.delete(name, echo=echo)
     _engine_file(name).parent.mkdir(parents=True, exist_ok=True)
     _engine_file(name).write_text(chosen)

@@ -128,6 +128,8 @@ spec:
         engine.stop_program("k8slab", f"{node}/holder")
     up = _k8slab("up")
     assert up.returncode == 0, up.stdout + up.stderr
+    # restarted with its objects, not recreated (a node's old link once made the restart fail)
+    assert "is up again with its objects" in up.stdout and "recreating" not in up.stdout, up.stdout
     pin_lab_context()
     pods = S.current().request("GET", "/api/v1/namespaces/kube-system/pods",
                                query={"labelSelector": "k8s-app=kube-dns"})["items"]

@@ -97,6 +97,10 @@ def setup_node(cp_pid: int, node_pid: int, index: int, peers: list[int]) -> None
     """Wire node ``index`` to the bridge; route the other real nodes' pod CIDRs to them."""
     r = netns.run
     port = f"n{index}"
+    # a node whose namespaces died (a reboot, a killed holder) leaves its old link here until the
+    # kernel's asynchronous clean-up of the namespace gets to it, seconds later when the node had
+    # much network state (e.g. Traefik's hostPorts): remove it, or the new link "exists" already
+    r(cp_pid, ["sh", "-c", f"ip link del {port} 2>/dev/null; true"], f"node {index} old link")
     r(None, ["ip", "link", "add", port, "netns", str(cp_pid), "type", "veth", "peer", "name",
              "eth0", "netns", str(node_pid)], f"node {index} link")
     r(cp_pid, ["ip", "link", "set", port, "master", "br0", "up"], f"node {index} link")

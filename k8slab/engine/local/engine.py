@@ -186,12 +186,9 @@ def _start_nodes(name: str, cp_pid: int) -> float | None:
     """Start what is not running of each node; the time their containers started anew, if they did."""
     specs = node_specs(name)
     peers = [s.index for s in specs]
-    fresh = None
-    for spec in specs:
-        if not node.processes(spec)["holder"]:
-            fresh = fresh or time.time()  # new namespaces: every container of the node is started again
-        node.start(spec, cp_pid, peers)
-    return fresh
+    started = time.time()
+    fresh = [node.start(spec, cp_pid, peers) for spec in specs]
+    return started if any(fresh) else None
 
 
 def _wait_healthy(name: str, nodes: int, timeout: float = 180, since: float | None = None) -> None:

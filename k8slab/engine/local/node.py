@@ -115,10 +115,12 @@ def _wait_socket(spec: nodeconf.NodeSpec, pid: int, timeout: float = 30) -> None
         time.sleep(0.05)
 
 
-def start(spec: nodeconf.NodeSpec, cp_pid: int, peers: list[int]) -> None:
-    """Start whatever of the node is not running (all of it on a fresh node)."""
+def start(spec: nodeconf.NodeSpec, cp_pid: int, peers: list[int]) -> bool:
+    """Start whatever of the node is not running (all of it on a fresh node); True when its
+    namespaces were made anew, so every container of the node starts again."""
     procs = processes(spec)
-    if not procs["holder"]:
+    fresh = not procs["holder"]
+    if fresh:
         stop(spec)  # programs cannot outlive their namespaces usefully
         start_holder(spec, cp_pid, peers)
         procs = processes(spec)
@@ -127,6 +129,7 @@ def start(spec: nodeconf.NodeSpec, cp_pid: int, peers: list[int]) -> None:
     for program in ("containerd", "kubelet", "kube-proxy"):
         if not procs[program]:
             start_program(spec, program)
+    return fresh
 
 
 def stop(spec: nodeconf.NodeSpec) -> list[str]:
